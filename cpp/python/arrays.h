@@ -1,0 +1,48 @@
+#pragma once
+// numpy <-> core conversions shared by the bind_*.cpp files. Checks happen with the GIL held.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "faceedge/runtime.h"
+#include "faceedge/types.h"
+
+namespace faceedge::python {
+
+namespace py = pybind11;
+
+using ProviderList = std::vector<std::tuple<std::string, std::map<std::string, std::string>>>;
+
+inline std::vector<ProviderRequest> to_provider_requests(const ProviderList& list) {
+  std::vector<ProviderRequest> out;
+  for (const auto& [name, options] : list) out.push_back({name, options});
+  return out;
+}
+
+// A BGR uint8 HxWx3 C-contiguous array viewed without copying; ValueError otherwise.
+inline ImageView image_view(const py::array& image) {
+  if (!py::isinstance<py::array_t<uint8_t>>(image) || image.dtype().kind() != 'u' ||
+      image.itemsize() != 1) {
+    throw py::value_error("image must be a uint8 array, got dtype " +
+                          std::string(py::str(image.dtype())));
+  }
+  if (image.ndim() != 3 || image.shape(2) != 3) {
+    throw py::value_error("image must have shape (height, width, 3) in BGR order");
+  }
+  if (image.strides(2) != 1 || image.strides(1) != 3) {
+    throw py::value_error("image pixels must be contiguous (use numpy.ascontiguousarray)");
+  }
+  ImageView view;
+  view.data = static_cast<const uint8_t*>(image.data());
+  view.height = static_cast<int>(image.shape(0));
+  view.width = static_cast<int>(image.shape(1));
+  view.stride = image.strides(0);
+  return view;
+}
+
+}  // namespace faceedge::python

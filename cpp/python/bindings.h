@@ -1,0 +1,12 @@
+#pragma once
+// One registration function per bind_*.cpp file; module.cpp calls them in order.
+#include <pybind11/pybind11.h>
+
+namespace faceedge::python {
+
+void bind_errors(pybind11::module_& m);   // errors.cpp: exception translator + error_codes()
+void bind_runtime(pybind11::module_& m);  // bind_runtime.cpp: runtime_info, OrtSession, SIMD
+void bind_vision(pybind11::module_& m);   // bind_vision.cpp: estimate_similarity, align_face
+void bind_engine(pybind11::module_& m);   // bind_engine.cpp: Engine
+
+}  // namespace faceedge::python

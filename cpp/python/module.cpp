@@ -1,0 +1,13 @@
+#include <pybind11/pybind11.h>
+
+#include "bindings.h"
+#include "faceedge/version.h"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "faceedge compiled core: ONNX Runtime binding, detection, alignment, embedding";
+  m.attr("__version__") = FACEEDGE_VERSION_STRING;
+  faceedge::python::bind_errors(m);
+  faceedge::python::bind_runtime(m);
+  faceedge::python::bind_vision(m);
+  faceedge::python::bind_engine(m);
+}

@@ -1,0 +1,89 @@
+#pragma once
+// The loaded runtime: library handle, the typed function table, the process-wide env.
+#include <string>
+#include <vector>
+
+#include "ort/abi.h"
+
+namespace faceedge::ort {
+
+// Every slot we call, resolved once and checked non-null. Call sites read api.run(...), never a
+// raw index.
+struct Api {
+  abi::CreateStatusFn create_status;
+  abi::GetErrorCodeFn get_error_code;
+  abi::GetErrorMessageFn get_error_message;
+  abi::ReleaseStatusFn release_status;
+  abi::CreateEnvFn create_env;
+  abi::EnvOnlyFn disable_telemetry_events;
+  abi::ReleaseEnvFn release_env;
+  abi::CreateSessionFn create_session;
+  abi::RunFn run;
+  abi::CreateSessionOptionsFn create_session_options;
+  abi::OptionsIntFn set_graph_optimization_level;
+  abi::OptionsIntFn set_intra_op_num_threads;
+  abi::SessionCountFn session_get_input_count;
+  abi::SessionCountFn session_get_output_count;
+  abi::SessionTypeInfoFn session_get_input_type_info;
+  abi::SessionTypeInfoFn session_get_output_type_info;
+  abi::SessionNameFn session_get_input_name;
+  abi::SessionNameFn session_get_output_name;
+  abi::CreateTensorWithDataFn create_tensor_with_data;
+  abi::GetTensorMutableDataFn get_tensor_mutable_data;
+  abi::CastTypeInfoToTensorInfoFn cast_type_info_to_tensor_info;
+  abi::GetOnnxTypeFromTypeInfoFn get_onnx_type_from_type_info;
+  abi::GetTensorElementTypeFn get_tensor_element_type;
+  abi::GetDimensionsCountFn get_dimensions_count;
+  abi::GetDimensionsFn get_dimensions;
+  abi::GetTensorTypeAndShapeFn get_tensor_type_and_shape;
+  abi::CreateCpuMemoryInfoFn create_cpu_memory_info;
+  abi::AllocatorFreeFn allocator_free;
+  abi::GetDefaultAllocatorFn get_allocator_with_default_options;
+  abi::ReleaseMemoryInfoFn release_memory_info;
+  abi::ReleaseSessionFn release_session;
+  abi::ReleaseValueFn release_value;
+  abi::ReleaseTypeInfoFn release_type_info;
+  abi::ReleaseTensorInfoFn release_tensor_type_and_shape_info;
+  abi::ReleaseSessionOptionsFn release_session_options;
+  abi::GetAvailableProvidersFn get_available_providers;
+  abi::ReleaseAvailableProvidersFn release_available_providers;
+  abi::AddSessionConfigEntryFn add_session_config_entry;
+  abi::AppendTensorRTV2Fn append_tensorrt_v2;
+  abi::CreateTensorRTOptionsFn create_tensorrt_options;
+  abi::UpdateTensorRTOptionsFn update_tensorrt_options;
+  abi::ReleaseTensorRTOptionsFn release_tensorrt_options;
+  abi::AppendCudaV2Fn append_cuda_v2;
+  abi::CreateCudaOptionsFn create_cuda_options;
+  abi::UpdateCudaOptionsFn update_cuda_options;
+  abi::ReleaseCudaOptionsFn release_cuda_options;
+  abi::AppendProviderFn append_provider;
+  abi::GetBuildInfoStringFn get_build_info_string;
+};
+
+class Runtime {
+ public:
+  // Loads the library, the table and the env on first use (thread-safe); throws Error.
+  static const Runtime& get();
+
+  const Api& api() const { return api_; }
+  abi::OrtEnv* env() const { return env_; }
+  const std::string& version() const { return version_; }
+  const std::string& library_path() const { return library_path_; }
+  std::vector<std::string> available_providers() const;
+
+ private:
+  Runtime() = default;
+  Api api_{};
+  abi::OrtEnv* env_ = nullptr;
+  void* library_ = nullptr;
+  std::string version_;
+  std::string library_path_;
+};
+
+// The one choke point for status-returning calls: a non-null status becomes an Error carrying
+// `what` and the runtime's own message; the status is always released.
+void check(abi::OrtStatus* status, const std::string& what);
+// Same, but returns the message instead of throwing ("" on success).
+std::string status_message(abi::OrtStatus* status);
+
+}  // namespace faceedge::ort

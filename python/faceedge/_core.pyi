@@ -1,0 +1,64 @@
+"""Type stubs for the compiled core (cpp/python/). The contract between C++ and Python."""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__version__: str
+
+# ---- runtime -------------------------------------------------------------------------------
+def set_runtime_library_candidates(paths: Sequence[str]) -> None:
+    """Files to try for libonnxruntime when FACEEDGE_ORT_LIBRARY is unset (before first load)."""
+def runtime_info() -> Dict[str, object]:
+    """Loads the runtime if needed: {version, library_path, build_info, available_providers}."""
+def status_round_trip(code: int, message: str) -> str:
+    """Creates an ORT status and reads it back: '<code>:<message>'. For the binding tests."""
+
+# ---- SIMD ----------------------------------------------------------------------------------
+def simd_level() -> str: ...
+def available_simd_levels() -> List[str]: ...
+
+# ---- errors --------------------------------------------------------------------------------
+def error_codes() -> Dict[str, int]:
+    """Every ErrorCode of the core, by C++ name (e.g. 'kNoFace': 222202)."""
+
+# ---- raw ONNX Runtime session (for tests and tools) ----------------------------------------
+ProviderList = Sequence[Tuple[str, Dict[str, str]]]
+
+class OrtSession:
+    def __init__(self, path: str, providers: ProviderList = ..., allow_fallback: bool = False,
+                 threads: int = 0, config: Dict[str, str] = ...) -> None: ...
+    @property
+    def inputs(self) -> List[Tuple[str, int, List[int]]]: ...   # (name, element type, shape)
+    @property
+    def outputs(self) -> List[Tuple[str, int, List[int]]]: ...
+    @property
+    def providers(self) -> List[str]: ...
+    @property
+    def warnings(self) -> List[str]: ...
+    def run(self, feeds: Dict[str, np.ndarray],
+            output_names: Optional[Sequence[str]] = None) -> Dict[str, np.ndarray]:
+        """float32 / int64 / int32 / uint8 / float64 inputs; outputs come back as numpy arrays."""
+
+# ---- vision --------------------------------------------------------------------------------
+def estimate_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """(5,2) float32 -> (2,3) float32 similarity transform mapping src onto dst."""
+def align_face(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """BGR uint8 HxWx3 + (5,2) landmarks -> 112x112x3 BGR uint8 ArcFace crop."""
+
+# ---- engine --------------------------------------------------------------------------------
+class Engine:
+    def __init__(self, detector_family: str, detector_path: str,
+                 embedder_family: str, embedder_path: str,
+                 providers: ProviderList = ..., allow_fallback: bool = False,
+                 threads: int = 0) -> None: ...
+    @property
+    def embedding_dim(self) -> int: ...
+    @property
+    def providers(self) -> List[str]: ...
+    def detect(self, image: np.ndarray, max_face_num: int = 1, face_sort_type: int = 0,
+               min_face_size: float = 0.0, score_threshold: float = 0.6
+               ) -> Dict[str, np.ndarray]:
+        """image: C-contiguous BGR uint8 HxWx3. Returns boxes (n,4) [x,y,w,h] float32,
+        scores (n,), landmarks (n,5,2), angles (n,3) [yaw,pitch,roll] — already sorted/limited."""
+    def embed(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+        """landmarks (n,5,2) float32 -> (n, embedding_dim) float32, L2-normalised rows."""

@@ -1,0 +1,144 @@
+"""The faceedge exception hierarchy, carrying Baidu face v3 ``error_code`` / ``error_msg``.
+
+Every failure, whether Python-side validation or a ``faceedge::Error`` thrown by the C++ core, is
+a :class:`FaceEdgeError` whose ``error_code`` is Baidu's number where Baidu has one (222202 no
+face, 216201 image format error, ...) and a faceedge-local 229xxx code where it does not (model
+files, ONNX Runtime). Subclasses also inherit a built-in exception so ordinary ``except
+ValueError`` / ``except OSError`` code keeps working.
+
+:data:`CODES` mirrors ``cpp/include/faceedge/error.h`` code for code; a test keeps them equal.
+The C++ exception translator calls :func:`from_core`.
+"""
+from __future__ import annotations
+
+from typing import Dict, Tuple, Type
+
+__all__ = [
+    "FaceEdgeError",
+    "InvalidParameterError",
+    "ImageError",
+    "NoFaceError",
+    "NotFoundError",
+    "ModelError",
+    "RuntimeUnavailableError",
+    "InferenceError",
+    "CODES",
+    "error",
+    "from_core",
+]
+
+
+class FaceEdgeError(Exception):
+    """Base of every faceedge error.
+
+    Attributes:
+        error_code: Baidu's numeric code (or a faceedge-local 229xxx code).
+        error_msg: Baidu's English message for the code, followed by what exactly was wrong.
+    """
+
+    def __init__(self, error_code: int, error_msg: str) -> None:
+        # One positional argument only: OSError subclasses would read two as (errno, strerror).
+        super().__init__(error_msg)
+        self.error_code = int(error_code)
+        self.error_msg = str(error_msg)
+
+    def to_dict(self) -> Dict[str, object]:
+        """Baidu's error shape: ``{"error_code": int, "error_msg": str}``."""
+        return {"error_code": self.error_code, "error_msg": self.error_msg}
+
+    def __str__(self) -> str:
+        return f"[{self.error_code}] {self.error_msg}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.error_code!r}, {self.error_msg!r})"
+
+    def __reduce__(self):  # keep pickling (multiprocessing) working with two arguments
+        return (type(self), (self.error_code, self.error_msg))
+
+
+class InvalidParameterError(FaceEdgeError, ValueError):
+    """A parameter has the wrong type, format or range (Baidu 2220xx, faceedge 229014)."""
+
+
+class ImageError(FaceEdgeError, ValueError):
+    """The image is empty, undecodable, or of a refused size (Baidu 2162xx)."""
+
+
+class NoFaceError(FaceEdgeError):
+    """No face was found in the image (Baidu 222202)."""
+
+
+class NotFoundError(FaceEdgeError, LookupError):
+    """A referenced object does not exist (Baidu 222209 face token, later the library's codes)."""
+
+
+class ModelError(FaceEdgeError, OSError):
+    """A model file is missing, corrupt or unusable (faceedge 22900x)."""
+
+
+class RuntimeUnavailableError(FaceEdgeError, OSError):
+    """ONNX Runtime or a requested execution provider cannot be used (faceedge 229010-229012)."""
+
+
+class InferenceError(FaceEdgeError, RuntimeError):
+    """ONNX Runtime failed while running a model (faceedge 229013)."""
+
+
+# code -> (class, Baidu-style English message). Same codes as cpp/include/faceedge/error.h.
+CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
+    # 2162xx: image problems
+    216200: (ImageError, "empty image"),
+    216201: (ImageError, "image format error"),
+    216202: (ImageError, "image size error"),
+    # 2220xx: parameter format errors
+    222001: (InvalidParameterError, "param is null"),
+    222013: (InvalidParameterError, "param[image] format error"),
+    222015: (InvalidParameterError, "param[image_type] format error"),
+    222016: (InvalidParameterError, "param[max_face_num] format error"),
+    222017: (InvalidParameterError, "param[face_field] format error"),
+    222024: (InvalidParameterError, "param[face_type] format error"),
+    222025: (InvalidParameterError, "param[face_token] format error"),
+    # 2222xx-2223xx: results
+    222202: (NoFaceError, "pic not has face"),
+    222208: (InvalidParameterError, "the number of image is incorrect"),
+    222209: (NotFoundError, "face token not exist"),
+    222302: (FaceEdgeError, "system error"),
+    # 229xxx: faceedge-local, no Baidu equivalent
+    229000: (FaceEdgeError, "internal error"),
+    229001: (ModelError, "model file not found"),
+    229002: (ModelError, "model file checksum mismatch"),
+    229003: (ModelError, "model file invalid"),
+    229010: (RuntimeUnavailableError, "onnxruntime unavailable"),
+    229011: (RuntimeUnavailableError, "onnxruntime too old"),
+    229012: (RuntimeUnavailableError, "execution provider unavailable"),
+    229013: (InferenceError, "inference failed"),
+    229014: (InvalidParameterError, "invalid argument"),
+}
+
+
+def error(code: int, detail: str = "") -> FaceEdgeError:
+    """Build the exception for ``code``: the right subclass, Baidu's message plus ``detail``.
+
+    ``error_msg`` becomes ``"<Baidu message>: <detail>"``; a detail that already starts with the
+    Baidu message is kept as is. Unknown codes give a plain :class:`FaceEdgeError`.
+    """
+    cls, base = CODES.get(int(code), (FaceEdgeError, ""))
+    detail = (detail or "").strip()
+    if not base:
+        msg = detail or f"error {code}"
+    elif not detail or detail == base:
+        msg = base
+    elif detail.startswith(base):
+        msg = detail
+    else:
+        msg = f"{base}: {detail}"
+    return cls(int(code), msg)
+
+
+def from_core(code: int, message: str) -> FaceEdgeError:
+    """Entry point for the C++ exception translator (``cpp/python/errors.cpp``).
+
+    Turns a ``faceedge::Error``'s code and ``what()`` into the matching Python exception object;
+    the translator then raises it.
+    """
+    return error(code, message)

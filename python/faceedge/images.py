@@ -1,0 +1,478 @@
+"""Turn whatever the caller passed as an image into a C-contiguous BGR uint8 HxWx3 array.
+
+Accepted inputs (``image_type=None`` guesses which one a value is):
+
+* a numpy array: HxWx3 uint8 BGR is used as is; HxW / HxWx1 grey and HxWx4 BGRA are converted;
+* a path (``str`` naming an existing file, or any ``os.PathLike``) to an encoded image;
+* ``bytes`` / ``bytearray`` / ``memoryview`` holding an encoded image;
+* a base64 ``str``, with or without a ``data:image/...;base64,`` prefix (``image_type="BASE64"``
+  forces this reading, and then ``bytes`` holding base64 text are accepted too);
+* a face token (32 hex characters) is *not* an image: :func:`is_face_token` tells
+  :class:`faceedge.FaceEngine` to look it up in its token cache instead of calling :func:`load_image`.
+
+Limits follow Baidu face v3: encoded data at most 10 MB, each side 24..4096 px. The width and height
+are read from the file header (JPEG, PNG, BMP, GIF, WebP) *before* decoding, so a tiny file that
+declares a 100000x100000 picture is refused without allocating it; the decoded array is checked
+again afterwards. Decoding uses ``cv2.imdecode(IMREAD_COLOR)``, which applies the EXIF orientation.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import stat
+import struct
+from pathlib import Path
+from typing import Callable, Dict, NamedTuple, Optional, Tuple, Union
+
+import numpy as np
+
+from .errors import error
+
+__all__ = [
+    "ImageLike",
+    "MAX_ENCODED_BYTES",
+    "MAX_SIDE",
+    "MIN_SIDE",
+    "MAX_PIXELS",
+    "IMAGE_TYPES",
+    "ImageHeader",
+    "load_image",
+    "decode_image",
+    "read_image_header",
+    "is_face_token",
+    "normalize_image_type",
+]
+
+ImageLike = Union[np.ndarray, str, "os.PathLike[str]", bytes, bytearray, memoryview]
+
+MAX_ENCODED_BYTES = 10 * 1024 * 1024  # Baidu: "image data smaller than 10M"
+MAX_SIDE = 4096
+MIN_SIDE = 24
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
+
+# Baidu's image_type values. None means: guess from the value.
+IMAGE_TYPES = ("BASE64", "URL", "FACE_TOKEN")
+
+_FACE_TOKEN_RE = re.compile(r"[0-9a-fA-F]{32}")
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_MAX_PATH_CHARS = 4096  # a longer str is never taken for a file name
+
+
+def _human_bytes(n: int) -> str:
+    return f"{n} bytes"
+
+
+# ---------------------------------------------------------------------------------------------
+# image_type and face tokens
+# ---------------------------------------------------------------------------------------------
+
+def normalize_image_type(image_type: Optional[str]) -> Optional[str]:
+    """Return ``None`` or one of :data:`IMAGE_TYPES` (case-insensitive); else raise 222015."""
+    if image_type is None:
+        return None
+    if isinstance(image_type, str) and image_type.strip().upper() in IMAGE_TYPES:
+        return image_type.strip().upper()
+    raise error(222015, f"image_type must be one of {', '.join(IMAGE_TYPES)} or None, "
+                        f"got {image_type!r}")
+
+
+def is_face_token(image: object, image_type: Optional[str] = None) -> bool:
+    """Whether ``image`` is to be read as a face token rather than decoded.
+
+    With ``image_type="FACE_TOKEN"`` the value must be a 32-hex-character str (else 222025).
+    With ``image_type=None`` a 32-hex-character str that is not an existing file is a token.
+    """
+    kind = normalize_image_type(image_type)
+    if kind == "FACE_TOKEN":
+        if isinstance(image, str) and _FACE_TOKEN_RE.fullmatch(image.strip()):
+            return True
+        shown = _preview(image) if isinstance(image, str) else type(image).__name__
+        raise error(222025, f"a face_token is 32 hexadecimal characters, got {shown}")
+    if kind is not None or not isinstance(image, str):
+        return False
+    return bool(_FACE_TOKEN_RE.fullmatch(image)) and not os.path.isfile(image)
+
+
+# ---------------------------------------------------------------------------------------------
+# Header sniffers: (width, height) from the first bytes, without decoding.
+# Each raises 216201 when the header is malformed or the data is visibly truncated.
+# ---------------------------------------------------------------------------------------------
+
+class ImageHeader(NamedTuple):
+    """What the encoded data declares about itself."""
+
+    format: str
+    width: int
+    height: int
+
+
+def _malformed(fmt: str, what: str) -> Exception:
+    return error(216201, f"{fmt} data is malformed or truncated: {what}")
+
+
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_size(data: bytes) -> Tuple[int, int]:
+    """Walk the marker segments up to the first scan (SOS); read the frame header (SOFn)."""
+    n = len(data)
+    i = 2
+    size: Optional[Tuple[int, int]] = None
+    while i < n:
+        if data[i] != 0xFF:  # stray bytes between segments: decoders skip them, so do we
+            i = data.find(b"\xff", i)
+            if i < 0:
+                break
+        while i < n and data[i] == 0xFF:  # fill bytes
+            i += 1
+        if i >= n:
+            break
+        marker = data[i]
+        i += 1
+        if marker == 0xD8 or marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no length field
+            continue
+        if marker == 0xD9:
+            raise _malformed("JPEG", "end of image before any scan")
+        if i + 2 > n:
+            break
+        (length,) = struct.unpack_from(">H", data, i)
+        if length < 2:
+            raise _malformed("JPEG", f"segment 0x{marker:02X} has length {length}")
+        if marker in _JPEG_SOF:
+            if i + 7 > n:
+                break
+            height, width = struct.unpack_from(">HH", data, i + 3)
+            if height == 0:
+                raise error(216201, "JPEG files whose height is set by a DNL marker are not supported")
+            size = (width, height)
+        elif marker == 0xDA:  # start of scan: entropy-coded data follows
+            if size is None:
+                raise _malformed("JPEG", "scan data before the frame header")
+            # Thumbnails sit in APPn segments before this point, so an end-of-image marker
+            # after it belongs to the main image; without one the file was cut short.
+            if data.find(b"\xff\xd9", i) < 0:
+                raise _malformed("JPEG", "no end-of-image marker after the image data")
+            return size
+        i += length
+    raise _malformed("JPEG", "the data ends before the image data starts")
+
+
+def _png_size(data: bytes) -> Tuple[int, int]:
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        raise _malformed("PNG", "no IHDR chunk")
+    width, height = struct.unpack_from(">II", data, 16)
+    return width, height
+
+
+def _gif_size(data: bytes) -> Tuple[int, int]:
+    if len(data) < 10:
+        raise _malformed("GIF", "header shorter than 10 bytes")
+    width, height = struct.unpack_from("<HH", data, 6)
+    return width, height
+
+
+def _bmp_size(data: bytes) -> Tuple[int, int]:
+    n = len(data)
+    if n < 26:
+        raise _malformed("BMP", "header shorter than 26 bytes")
+    (pixel_offset,) = struct.unpack_from("<I", data, 10)
+    (header_size,) = struct.unpack_from("<I", data, 14)
+    if header_size == 12:  # OS/2 BITMAPCOREHEADER
+        width, height = struct.unpack_from("<HH", data, 18)
+        bits, compression = struct.unpack_from("<H", data, 24)[0], 0
+    elif header_size >= 40 and n >= 34:
+        width, height = struct.unpack_from("<ii", data, 18)
+        bits, compression = struct.unpack_from("<HI", data, 28)
+        height = abs(height)  # negative height: rows stored top-down
+    else:
+        raise _malformed("BMP", f"info header size {header_size}")
+    if width <= 0:
+        raise _malformed("BMP", f"width {width}")
+    if compression in (0, 3) and bits in (1, 4, 8, 16, 24, 32):  # uncompressed: size is known
+        row_bytes = ((bits * width + 31) // 32) * 4
+        if pixel_offset + row_bytes * height > n:
+            raise _malformed("BMP", f"pixel data needs {pixel_offset + row_bytes * height} bytes, "
+                                    f"the file has {n}")
+    return width, height
+
+
+def _webp_size(data: bytes) -> Tuple[int, int]:
+    n = len(data)
+    if n < 30 or data[8:12] != b"WEBP":
+        raise _malformed("WebP", "not a WEBP RIFF container")
+    (riff_size,) = struct.unpack_from("<I", data, 4)
+    if riff_size + 8 > n:
+        raise _malformed("WebP", f"RIFF declares {riff_size + 8} bytes, the data has {n}")
+    chunk = data[12:16]
+    if chunk == b"VP8 ":
+        if data[23:26] != b"\x9d\x01\x2a":
+            raise _malformed("WebP", "no VP8 start code")
+        width, height = struct.unpack_from("<HH", data, 26)
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L":
+        if data[20] != 0x2F:
+            raise _malformed("WebP", "no VP8L signature")
+        (bits,) = struct.unpack_from("<I", data, 21)
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X":
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    raise _malformed("WebP", f"unknown first chunk {chunk!r}")
+
+
+# signature -> (format name, sniffer). Only formats listed here are decoded at all, so that
+# every decoded image has had its declared size checked first.
+_SNIFFERS: Dict[bytes, Tuple[str, Callable[[bytes], Tuple[int, int]]]] = {
+    b"\xff\xd8\xff": ("JPEG", _jpeg_size),
+    b"\x89PNG\r\n\x1a\n": ("PNG", _png_size),
+    b"GIF87a": ("GIF", _gif_size),
+    b"GIF89a": ("GIF", _gif_size),
+    b"BM": ("BMP", _bmp_size),
+    b"RIFF": ("WebP", _webp_size),
+}
+SUPPORTED_FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WebP")
+
+
+def read_image_header(data: bytes) -> ImageHeader:
+    """Identify the format of encoded ``data`` and read its declared width and height.
+
+    Raises 216201 for unknown formats and malformed or truncated headers. Does not check limits.
+    """
+    for signature, (fmt, sniff) in _SNIFFERS.items():
+        if data.startswith(signature):
+            try:
+                width, height = sniff(data)
+            except (struct.error, IndexError) as exc:  # ran off the end of a short buffer
+                raise _malformed(fmt, str(exc)) from None
+            return ImageHeader(fmt, int(width), int(height))
+    raise error(216201, "data is not a supported image (supported: "
+                        f"{', '.join(SUPPORTED_FORMATS)}); it starts with {bytes(data[:8])!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits
+# ---------------------------------------------------------------------------------------------
+
+def _check_encoded_size(n: int) -> None:
+    if n == 0:
+        raise error(216200, "the image data is empty (0 bytes)")
+    if n > MAX_ENCODED_BYTES:
+        raise error(216202, f"encoded data is {_human_bytes(n)}, the limit is 10 MB "
+                            f"({MAX_ENCODED_BYTES} bytes)")
+
+
+def _check_dimensions(width: int, height: int, what: str) -> None:
+    """Raise 216202 naming the offending side when a side or the pixel count is out of range."""
+    for side, value in (("width", width), ("height", height)):
+        if value > MAX_SIDE:
+            raise error(216202, f"{what} {side} is {value} px, over the {MAX_SIDE} px limit "
+                                f"({what} is {width}x{height})")
+    for side, value in (("width", width), ("height", height)):
+        if value < MIN_SIDE:
+            raise error(216202, f"{what} {side} is {value} px, under the {MIN_SIDE} px minimum "
+                                f"({what} is {width}x{height})")
+    if width * height > MAX_PIXELS:
+        raise error(216202, f"{what} has {width * height} pixels ({width}x{height}), over the "
+                            f"{MAX_PIXELS} limit")
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding
+# ---------------------------------------------------------------------------------------------
+
+def decode_image(data: Union[bytes, bytearray, memoryview]) -> np.ndarray:
+    """Decode an encoded image (JPEG, PNG, BMP, GIF, WebP) to BGR uint8 HxWx3, EXIF-upright.
+
+    Raises 216200 (empty), 216202 (over 10 MB, or a side out of 24..4096 px, checked on the
+    header before decoding and on the result after) or 216201 (unknown format, malformed,
+    truncated, undecodable).
+    """
+    view = memoryview(data)
+    if not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    view = view.cast("B")
+    _check_encoded_size(view.nbytes)
+    raw = view.tobytes() if not isinstance(data, bytes) else data
+
+    header = read_image_header(raw)
+    _check_dimensions(header.width, header.height, f"declared {header.format} image")
+
+    import cv2  # imported here so the package imports fast and without OpenCV for non-image work
+
+    try:
+        image = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        raise error(216201, f"{header.format} data could not be decoded: "
+                            f"{str(exc).strip().splitlines()[-1]}") from None
+    if image is None or image.size == 0:
+        raise error(216201, f"{header.format} data could not be decoded (corrupt or truncated)")
+    return _finish(image, "decoded image")
+
+
+def _finish(image: np.ndarray, what: str) -> np.ndarray:
+    """Final checks shared by every path: BGR uint8 HxWx3, in limits, C-contiguous."""
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise error(216201, f"{what} has dtype {image.dtype} and shape {image.shape}, "
+                            "expected uint8 HxWx3")
+    _check_dimensions(int(image.shape[1]), int(image.shape[0]), what)
+    return np.ascontiguousarray(image)
+
+
+def _from_array(array: np.ndarray) -> np.ndarray:
+    if array.dtype != np.uint8:
+        raise error(222013, f"image array dtype must be uint8, got {array.dtype}")
+    if array.size == 0:
+        raise error(216200, f"image array is empty (shape {array.shape})")
+    if array.ndim == 3 and array.shape[2] == 3:
+        return _finish(array, "image array")
+    if array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (1, 4)):
+        import cv2
+
+        # Check the size before converting, so a huge array is refused without a copy.
+        _check_dimensions(int(array.shape[1]), int(array.shape[0]), "image array")
+        if array.ndim == 3 and array.shape[2] == 4:
+            converted = cv2.cvtColor(np.ascontiguousarray(array), cv2.COLOR_BGRA2BGR)
+        else:
+            converted = cv2.cvtColor(np.ascontiguousarray(array.reshape(array.shape[:2])),
+                                     cv2.COLOR_GRAY2BGR)
+        return _finish(converted, "image array")
+    raise error(222013, "image array must be HxW (grey), HxWx1, HxWx3 (BGR) or HxWx4 (BGRA); "
+                        f"got shape {array.shape}")
+
+
+def _read_file(path: Path) -> np.ndarray:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise error(222013, f"image file not found: {str(path)!r}") from None
+    except OSError as exc:
+        raise error(222013, f"cannot read image file {str(path)!r}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise error(222013, f"image path is not a regular file: {str(path)!r}")
+    if st.st_size > MAX_ENCODED_BYTES:
+        raise error(216202, f"encoded data is {_human_bytes(st.st_size)} (file {str(path)!r}), "
+                            f"the limit is 10 MB ({MAX_ENCODED_BYTES} bytes)")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_ENCODED_BYTES + 1)  # bounded even if the file grows meanwhile
+    except OSError as exc:
+        raise error(222013, f"cannot read image file {str(path)!r}: {exc.strerror or exc}") from None
+    return decode_image(data)
+
+
+def _preview(text: str, limit: int = 48) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _decode_base64(text: Union[str, bytes], strict: bool) -> Optional[bytes]:
+    """Decode base64 (standard or URL-safe alphabet, padding optional, whitespace ignored).
+
+    Returns None when ``text`` is not base64 and ``strict`` is false; raises 222013 if strict.
+    Raises 216202 before decoding when the text is far too long to hold 10 MB or less.
+    """
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        try:
+            text = bytes(text).decode("ascii")
+        except UnicodeDecodeError:
+            if strict:
+                raise error(222013, "BASE64 image data holds non-ASCII bytes") from None
+            return None
+    if len(text) > 2 * MAX_ENCODED_BYTES:  # 4/3 expansion plus generous room for line breaks
+        raise error(216202, f"base64 text is {len(text)} characters, more than 10 MB of data")
+    compact = "".join(text.split())
+    if not compact:
+        raise error(216200, "the base64 image data is empty")
+    if "-" in compact or "_" in compact:
+        compact = compact.replace("-", "+").replace("_", "/")
+    compact += "=" * (-len(compact) % 4)
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        if strict:
+            raise error(222013, f"image is not valid base64: {_preview(text)}") from None
+        return None
+
+
+def _from_data_uri(text: str) -> np.ndarray:
+    header, sep, payload = text.partition(",")
+    if not sep or not header.lower().endswith(";base64"):
+        raise error(222013, "only base64 data URIs (data:<type>;base64,<data>) are supported, "
+                            f"got {_preview(text)}")
+    data = _decode_base64(payload, strict=True)
+    assert data is not None
+    return decode_image(data)
+
+
+def _refuse_url(code: int, text: object) -> Exception:
+    shown = _preview(text) if isinstance(text, str) else type(text).__name__
+    return error(code, "URL images are refused: faceedge works offline and never downloads; "
+                       f"fetch the image yourself and pass its bytes or a file path ({shown})")
+
+
+def _from_str(text: str) -> np.ndarray:
+    if not text.strip():
+        raise error(216200, "the image string is empty")
+    if text[:5].lower() == "data:":
+        return _from_data_uri(text)
+    if _URL_RE.match(text):
+        raise _refuse_url(222013, text)
+    if len(text) <= _MAX_PATH_CHARS and "\x00" not in text and os.path.isfile(text):
+        return _read_file(Path(text))
+    if _FACE_TOKEN_RE.fullmatch(text):
+        raise error(222013, f"{text!r} is a face token: pass it to a FaceEngine method, which "
+                            "looks tokens up; load_image only decodes images")
+    data = _decode_base64(text, strict=False)
+    if data is not None:
+        return decode_image(data)
+    looks_like_path = (os.sep in text or "/" in text or "." in text[-6:]) and len(text) < 1024
+    if looks_like_path:
+        raise error(222013, f"image file not found: {text!r}")
+    raise error(222013, "image str is neither an existing file, a data: URI, base64 data nor a "
+                        f"face token: {_preview(text)}")
+
+
+def load_image(image: ImageLike, image_type: Optional[str] = None) -> np.ndarray:
+    """Return ``image`` as a C-contiguous BGR uint8 array of shape (H, W, 3).
+
+    Args:
+        image: a numpy array, a file path (str or ``os.PathLike``), encoded image bytes
+            (``bytes``/``bytearray``/``memoryview``) or a base64 str (optionally a ``data:`` URI).
+        image_type: ``None`` to guess, or Baidu's ``"BASE64"``. ``"URL"`` is refused (offline
+            engine) and ``"FACE_TOKEN"`` belongs to :class:`faceedge.FaceEngine`, not here.
+
+    Raises:
+        InvalidParameterError: 222013 bad value or type (wrong dtype/shape, missing file, text
+            that is no image), 222015 bad or unsupported ``image_type``.
+        ImageError: 216200 empty, 216201 format error, 216202 size error.
+    """
+    kind = normalize_image_type(image_type)
+    if kind == "URL":
+        raise _refuse_url(222015, image)
+    if kind == "FACE_TOKEN":
+        raise error(222015, "image_type FACE_TOKEN is resolved by FaceEngine methods; "
+                            "load_image only decodes images")
+    if kind == "BASE64":
+        if isinstance(image, str):
+            if image[:5].lower() == "data:":
+                return _from_data_uri(image)
+            data = _decode_base64(image, strict=True)
+        elif isinstance(image, (bytes, bytearray, memoryview)):
+            data = _decode_base64(image, strict=True)
+        else:
+            raise error(222013, f"image_type BASE64 needs a str, got {type(image).__name__}")
+        assert data is not None
+        return decode_image(data)
+
+    if isinstance(image, np.ndarray):
+        return _from_array(image)
+    if isinstance(image, str):
+        return _from_str(image)
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return decode_image(image)
+    if isinstance(image, os.PathLike):
+        return _read_file(Path(os.fspath(image)))
+    if image is None:
+        raise error(222001, "image is missing (None)")
+    raise error(222013, "image must be a numpy array, a path, bytes or a base64 str; "
+                        f"got {type(image).__name__}")
