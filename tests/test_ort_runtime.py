@@ -117,7 +117,7 @@ def test_missing_and_junk_model_files(tmp_path):
     with pytest.raises(FaceEdgeError) as bad:
         _core.OrtSession(str(junk))
     assert bad.value.error_code == 229003
-    assert "protobuf" in bad.value.error_msg
+    assert "protobuf" in bad.value.error_msg.lower()
 
 
 def test_unavailable_provider_is_an_error_naming_what_the_runtime_has(add_model):

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "faceedge/error.h"
 #include "faceedge/runtime.h"
 #include "faceedge/types.h"
 
@@ -33,6 +34,11 @@ inline ImageView image_view(const py::array& image) {
   }
   if (image.ndim() != 3 || image.shape(2) != 3) {
     throw py::value_error("image must have shape (height, width, 3) in BGR order");
+  }
+  if (image.size() == 0) {
+    throw Error(ErrorCode::kImageEmpty, "image has no pixels (shape " +
+                                            std::to_string(image.shape(0)) + "x" +
+                                            std::to_string(image.shape(1)) + ")");
   }
   if (image.strides(2) != 1 || image.strides(1) != 3) {
     throw py::value_error("image pixels must be contiguous (use numpy.ascontiguousarray)");

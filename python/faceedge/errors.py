@@ -55,6 +55,17 @@ class FaceEdgeError(Exception):
     def __reduce__(self):  # keep pickling (multiprocessing) working with two arguments
         return (type(self), (self.error_code, self.error_msg))
 
+    def with_context(self, label: str) -> "FaceEdgeError":
+        """A copy of this error whose detail starts with ``label`` (e.g. ``"image2"``)."""
+        base = CODES.get(self.error_code, (None, ""))[1]
+        if base and self.error_msg.startswith(base + ": "):
+            msg = f"{base}: {label}: {self.error_msg[len(base) + 2:]}"
+        elif base and self.error_msg == base:
+            msg = f"{base}: {label}"
+        else:
+            msg = f"{label}: {self.error_msg}"
+        return type(self)(self.error_code, msg)
+
 
 class InvalidParameterError(FaceEdgeError, ValueError):
     """A parameter has the wrong type, format or range (Baidu 2220xx, faceedge 229014)."""

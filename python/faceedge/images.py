@@ -60,10 +60,6 @@ _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _MAX_PATH_CHARS = 4096  # a longer str is never taken for a file name
 
 
-def _human_bytes(n: int) -> str:
-    return f"{n} bytes"
-
-
 # ---------------------------------------------------------------------------------------------
 # image_type and face tokens
 # ---------------------------------------------------------------------------------------------
@@ -96,8 +92,9 @@ def is_face_token(image: object, image_type: Optional[str] = None) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Header sniffers: (width, height) from the first bytes, without decoding.
-# Each raises 216201 when the header is malformed or the data is visibly truncated.
+# Header sniffers: (width, height, truncated) from the bytes, without decoding. Each raises 216201
+# when no size can be read; a size read from data that is visibly cut short comes back with the
+# reason, so that an over-size declaration is still reported as a size error first.
 # ---------------------------------------------------------------------------------------------
 
 class ImageHeader(NamedTuple):
@@ -106,6 +103,10 @@ class ImageHeader(NamedTuple):
     format: str
     width: int
     height: int
+    truncated: Optional[str] = None  # why the data is visibly incomplete, if it is
+
+
+_Sniffed = Tuple[int, int, Optional[str]]  # width, height, why truncated (None: looks complete)
 
 
 def _malformed(fmt: str, what: str) -> Exception:
@@ -115,7 +116,7 @@ def _malformed(fmt: str, what: str) -> Exception:
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
-def _jpeg_size(data: bytes) -> Tuple[int, int]:
+def _jpeg_size(data: bytes) -> _Sniffed:
     """Walk the marker segments up to the first scan (SOS); read the frame header (SOFn)."""
     n = len(data)
     i = 2
@@ -153,27 +154,27 @@ def _jpeg_size(data: bytes) -> Tuple[int, int]:
             # Thumbnails sit in APPn segments before this point, so an end-of-image marker
             # after it belongs to the main image; without one the file was cut short.
             if data.find(b"\xff\xd9", i) < 0:
-                raise _malformed("JPEG", "no end-of-image marker after the image data")
-            return size
+                return size[0], size[1], "no end-of-image marker after the image data"
+            return size[0], size[1], None
         i += length
     raise _malformed("JPEG", "the data ends before the image data starts")
 
 
-def _png_size(data: bytes) -> Tuple[int, int]:
+def _png_size(data: bytes) -> _Sniffed:
     if len(data) < 24 or data[12:16] != b"IHDR":
         raise _malformed("PNG", "no IHDR chunk")
     width, height = struct.unpack_from(">II", data, 16)
-    return width, height
+    return width, height, None  # libpng itself refuses truncated data
 
 
-def _gif_size(data: bytes) -> Tuple[int, int]:
+def _gif_size(data: bytes) -> _Sniffed:
     if len(data) < 10:
         raise _malformed("GIF", "header shorter than 10 bytes")
     width, height = struct.unpack_from("<HH", data, 6)
-    return width, height
+    return width, height, None
 
 
-def _bmp_size(data: bytes) -> Tuple[int, int]:
+def _bmp_size(data: bytes) -> _Sniffed:
     n = len(data)
     if n < 26:
         raise _malformed("BMP", "header shorter than 26 bytes")
@@ -191,39 +192,38 @@ def _bmp_size(data: bytes) -> Tuple[int, int]:
     if width <= 0:
         raise _malformed("BMP", f"width {width}")
     if compression in (0, 3) and bits in (1, 4, 8, 16, 24, 32):  # uncompressed: size is known
-        row_bytes = ((bits * width + 31) // 32) * 4
-        if pixel_offset + row_bytes * height > n:
-            raise _malformed("BMP", f"pixel data needs {pixel_offset + row_bytes * height} bytes, "
-                                    f"the file has {n}")
-    return width, height
+        needed = pixel_offset + ((bits * width + 31) // 32) * 4 * height
+        if needed > n:
+            return width, height, f"pixel data needs {needed} bytes, the file has {n}"
+    return width, height, None
 
 
-def _webp_size(data: bytes) -> Tuple[int, int]:
+def _webp_size(data: bytes) -> _Sniffed:
     n = len(data)
     if n < 30 or data[8:12] != b"WEBP":
         raise _malformed("WebP", "not a WEBP RIFF container")
     (riff_size,) = struct.unpack_from("<I", data, 4)
-    if riff_size + 8 > n:
-        raise _malformed("WebP", f"RIFF declares {riff_size + 8} bytes, the data has {n}")
+    truncated = f"RIFF declares {riff_size + 8} bytes, the data has {n}" if riff_size + 8 > n else None
     chunk = data[12:16]
     if chunk == b"VP8 ":
         if data[23:26] != b"\x9d\x01\x2a":
             raise _malformed("WebP", "no VP8 start code")
         width, height = struct.unpack_from("<HH", data, 26)
-        return width & 0x3FFF, height & 0x3FFF
+        return width & 0x3FFF, height & 0x3FFF, truncated
     if chunk == b"VP8L":
         if data[20] != 0x2F:
             raise _malformed("WebP", "no VP8L signature")
         (bits,) = struct.unpack_from("<I", data, 21)
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, truncated
     if chunk == b"VP8X":
-        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+        return (1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little"),
+                truncated)
     raise _malformed("WebP", f"unknown first chunk {chunk!r}")
 
 
 # signature -> (format name, sniffer). Only formats listed here are decoded at all, so that
 # every decoded image has had its declared size checked first.
-_SNIFFERS: Dict[bytes, Tuple[str, Callable[[bytes], Tuple[int, int]]]] = {
+_SNIFFERS: Dict[bytes, Tuple[str, Callable[[bytes], _Sniffed]]] = {
     b"\xff\xd8\xff": ("JPEG", _jpeg_size),
     b"\x89PNG\r\n\x1a\n": ("PNG", _png_size),
     b"GIF87a": ("GIF", _gif_size),
@@ -237,15 +237,16 @@ SUPPORTED_FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WebP")
 def read_image_header(data: bytes) -> ImageHeader:
     """Identify the format of encoded ``data`` and read its declared width and height.
 
-    Raises 216201 for unknown formats and malformed or truncated headers. Does not check limits.
+    Raises 216201 for unknown formats and headers too damaged to give a size; data cut short
+    after a readable header comes back with ``truncated`` set. Does not check limits.
     """
     for signature, (fmt, sniff) in _SNIFFERS.items():
         if data.startswith(signature):
             try:
-                width, height = sniff(data)
+                width, height, truncated = sniff(data)
             except (struct.error, IndexError) as exc:  # ran off the end of a short buffer
                 raise _malformed(fmt, str(exc)) from None
-            return ImageHeader(fmt, int(width), int(height))
+            return ImageHeader(fmt, int(width), int(height), truncated)
     raise error(216201, "data is not a supported image (supported: "
                         f"{', '.join(SUPPORTED_FORMATS)}); it starts with {bytes(data[:8])!r}")
 
@@ -258,7 +259,7 @@ def _check_encoded_size(n: int) -> None:
     if n == 0:
         raise error(216200, "the image data is empty (0 bytes)")
     if n > MAX_ENCODED_BYTES:
-        raise error(216202, f"encoded data is {_human_bytes(n)}, the limit is 10 MB "
+        raise error(216202, f"encoded data is {n} bytes, the limit is 10 MB "
                             f"({MAX_ENCODED_BYTES} bytes)")
 
 
@@ -297,6 +298,8 @@ def decode_image(data: Union[bytes, bytearray, memoryview]) -> np.ndarray:
 
     header = read_image_header(raw)
     _check_dimensions(header.width, header.height, f"declared {header.format} image")
+    if header.truncated:
+        raise _malformed(header.format, header.truncated)
 
     import cv2  # imported here so the package imports fast and without OpenCV for non-image work
 
@@ -351,7 +354,7 @@ def _read_file(path: Path) -> np.ndarray:
     if not stat.S_ISREG(st.st_mode):
         raise error(222013, f"image path is not a regular file: {str(path)!r}")
     if st.st_size > MAX_ENCODED_BYTES:
-        raise error(216202, f"encoded data is {_human_bytes(st.st_size)} (file {str(path)!r}), "
+        raise error(216202, f"encoded data is {st.st_size} bytes (file {str(path)!r}), "
                             f"the limit is 10 MB ({MAX_ENCODED_BYTES} bytes)")
     try:
         with open(path, "rb") as f:

@@ -34,7 +34,7 @@ using Landmarks5 = std::array<Point, 5>;
 // Head pose in degrees, estimated from the 5 landmarks (see vision/head_pose.cpp).
 struct Angle {
   float yaw = 0.f;    // + when the face turns towards the image's right
-  float pitch = 0.f;  // + when the face tilts up
+  float pitch = 0.f;  // - when the face tilts up, + down (Baidu's convention)
   float roll = 0.f;   // + clockwise in the image
 };
 

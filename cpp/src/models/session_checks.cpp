@@ -38,16 +38,18 @@ const ort::TensorSpec& expect_output(const ort::Session& session, const std::str
 }
 
 void expect_float_tensor(const ort::Session& session, const ort::TensorSpec& spec, size_t rank) {
-  if (spec.element_type != static_cast<int>(ort::ElementType::kFloat) || spec.shape.size() != rank) {
+  const bool is_float = spec.element_type == static_cast<int>(ort::ElementType::kFloat);
+  if (!is_float || spec.shape.size() != rank) {
     throw Error(ErrorCode::kModelInvalid,
-                session.model_path() + ": expected " + spec.name + " to be a float32 tensor of rank " +
-                    std::to_string(rank) + ", got element type " + std::to_string(spec.element_type) +
-                    " shape " + shape_text(spec.shape));
+                session.model_path() + ": expected " + spec.name + " to be a float32 tensor of " +
+                    "rank " + std::to_string(rank) + ", got element type " +
+                    std::to_string(spec.element_type) + " shape " + shape_text(spec.shape));
   }
 }
 
-const float* output_values(const ort::Session& session, const std::vector<ort::OutputTensor>& outputs,
-                           const std::string& name, size_t count) {
+const float* output_values(const ort::Session& session,
+                           const std::vector<ort::OutputTensor>& outputs, const std::string& name,
+                           size_t count) {
   for (const ort::OutputTensor& t : outputs) {
     if (t.name != name) continue;
     if (t.type != ort::ElementType::kFloat || t.element_count() != count) {
@@ -57,7 +59,8 @@ const float* output_values(const ort::Session& session, const std::vector<ort::O
     }
     return t.as_float();
   }
-  throw Error(ErrorCode::kInferenceFailed, session.model_path() + ": the run returned no output " + name);
+  throw Error(ErrorCode::kInferenceFailed,
+              session.model_path() + ": the run returned no output " + name);
 }
 
 }  // namespace faceedge

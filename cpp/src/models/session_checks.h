@@ -16,7 +16,8 @@ const ort::TensorSpec& expect_output(const ort::Session& session, const std::str
 void expect_float_tensor(const ort::Session& session, const ort::TensorSpec& spec, size_t rank);
 
 // The run() result called `name`, as float32 with exactly `count` values; else kInferenceFailed.
-const float* output_values(const ort::Session& session, const std::vector<ort::OutputTensor>& outputs,
-                           const std::string& name, size_t count);
+const float* output_values(const ort::Session& session,
+                           const std::vector<ort::OutputTensor>& outputs, const std::string& name,
+                           size_t count);
 
 }  // namespace faceedge

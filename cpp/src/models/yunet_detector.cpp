@@ -5,6 +5,7 @@
 #include <string>
 
 #include "faceedge/error.h"
+#include "models/quantized_weights.h"
 #include "models/session_checks.h"
 #include "vision/image_check.h"
 #include "vision/letterbox.h"
@@ -14,13 +15,15 @@ namespace faceedge {
 namespace {
 
 constexpr int kStrides[3] = {8, 16, 32};
-constexpr int kPadMultiple = 32;        // the largest stride: dynamic inputs must divide by it
-constexpr int kMaxDynamicSide = 640;    // long-side cap for the dynamic file (trained on ~10..300 px faces)
-constexpr size_t kTopK = 5000;          // candidates kept before NMS, as OpenCV's FaceDetectorYN
+constexpr int kPadMultiple = 32;      // the largest stride: input sides must divide by it
+constexpr int kMaxDynamicSide = 640;  // long-side cap for dynamic inputs (faces ~10..300 px)
+constexpr size_t kTopK = 5000;        // candidates kept before NMS, as OpenCV's FaceDetectorYN
 
 const char* const kOutputKinds[4] = {"cls", "obj", "bbox", "kps"};
 
-std::string output_name(const char* kind, int stride) { return kind + ("_" + std::to_string(stride)); }
+std::string output_name(const char* kind, int stride) {
+  return std::string(kind) + "_" + std::to_string(stride);
+}
 
 int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
 
@@ -54,9 +57,10 @@ void decode_stride(const ort::Session& session, const std::vector<ort::OutputTen
       const float w = std::exp(b[2]) * s, h = std::exp(b[3]) * s;
       out.boxes.push_back({(cx - w / 2) / scale, (cy - h / 2) / scale, w / scale, h / scale});
       out.scores.push_back(score);
+      const float* p = kps + 10 * i;
       Landmarks5 lm;
       for (int k = 0; k < 5; ++k) {
-        lm[k] = {(col + kps[10 * i + 2 * k]) * s / scale, (row + kps[10 * i + 2 * k + 1]) * s / scale};
+        lm[k] = {(col + p[2 * k]) * s / scale, (row + p[2 * k + 1]) * s / scale};
       }
       out.landmarks.push_back(lm);
     }
@@ -65,11 +69,14 @@ void decode_stride(const ort::Session& session, const std::vector<ort::OutputTen
 
 }  // namespace
 
+// The int8bq YuNet files need their weights folded to run at fp32 speed; the fp32 files are
+// unaffected (see quantized_weights.h).
 YuNetDetector::YuNetDetector(const std::string& model_path, const SessionSettings& settings)
-    : session_(model_path, settings) {
+    : session_(model_path, fold_weight_dequantization(settings)) {
   if (session_.inputs().size() != 1) {
-    throw Error(ErrorCode::kModelInvalid, model_path + ": expected one input (YuNet), the model has " +
-                                              std::to_string(session_.inputs().size()));
+    throw Error(ErrorCode::kModelInvalid,
+                model_path + ": expected one input (YuNet), the model has " +
+                    std::to_string(session_.inputs().size()));
   }
   const ort::TensorSpec& input = session_.inputs().front();
   expect_float_tensor(session_, input, 4);
@@ -79,10 +86,12 @@ YuNetDetector::YuNetDetector(const std::string& model_path, const SessionSetting
     throw Error(ErrorCode::kModelInvalid,
                 model_path + ": expected 3 input channels (BGR), got " + std::to_string(channels));
   }
-  if ((height > 0) != (width > 0) || (height > 0 && (height % kPadMultiple || width % kPadMultiple))) {
+  const bool fixed = height > 0 && width > 0;
+  const bool dynamic = height <= 0 && width <= 0;
+  if (!(dynamic || (fixed && height % kPadMultiple == 0 && width % kPadMultiple == 0))) {
     throw Error(ErrorCode::kModelInvalid,
-                model_path + ": expected a fixed input size divisible by 32 or a dynamic one, got " +
-                    std::to_string(height) + "x" + std::to_string(width));
+                model_path + ": expected a dynamic input size or a fixed one divisible by 32, " +
+                    "got " + std::to_string(height) + "x" + std::to_string(width));
   }
   fixed_height_ = height > 0 ? static_cast<int>(height) : 0;
   fixed_width_ = width > 0 ? static_cast<int>(width) : 0;
@@ -117,8 +126,8 @@ std::vector<Face> YuNetDetector::detect(const ImageView& image, float score_thre
   check_image_view(image, "YuNet detect");
   const InputPlan plan = plan_input(image.width, image.height);
   std::vector<float> tensor(static_cast<size_t>(plan.width) * plan.height * 3);
-  letterbox_to_planar(image, plan.scale, plan.width, plan.height, PixelNormalization{},  // BGR 0..255
-                      tensor.data());
+  const PixelNormalization raw_bgr;  // YuNet takes BGR 0..255 as is
+  letterbox_to_planar(image, plan.scale, plan.width, plan.height, raw_bgr, tensor.data());
 
   const ort::InputTensor input{input_name_, ort::ElementType::kFloat, tensor.data(),
                                {1, 3, plan.height, plan.width}};

@@ -6,9 +6,9 @@
 // centred points, whose solution is
 //   a = sum(p . q) / sum(|p|^2),   b = sum(p x q) / sum(|p|^2),
 // p = from - mean(from), q = to - mean(to), then t = mean(to) - [a -b; b a] mean(from).
-// Every (a, b) is a proper rotation times a scale >= 0, so no reflection can come out; the
-// result equals skimage's SimilarityTransform.estimate / OpenCV's estimateAffinePartial2D
-// without RANSAC on exact data. Computed in double.
+// Every (a, b) is a proper rotation times a scale >= 0, so no reflection can come out, and the
+// result equals Umeyama's SVD form (as skimage's SimilarityTransform uses it; tests/test_align.py
+// checks against an SVD implementation). Computed in double.
 #include <cmath>
 #include <string>
 

@@ -1,8 +1,10 @@
 // Bilinear affine warp of a BGR image, arithmetic matched to cv::warpAffine(INTER_LINEAR,
-// BORDER_CONSTANT, 0): the matrix is inverted in double, every destination pixel (x, y) maps
-// back to a source position that is rounded to 1/32 pixel (OpenCV's INTER_BITS = 5), and the
-// four neighbours are blended; a neighbour outside the image counts as 0. The embedders were
-// calibrated on OpenCV crops, so staying within a grey level of them matters more than speed.
+// BORDER_CONSTANT, 0) as OpenCV 4.11+ computes it: the matrix is inverted in double, every
+// destination pixel (x, y) maps back to an unquantised source position, and its four
+// neighbours are blended with float weights; a neighbour outside the image counts as 0.
+// (OpenCV before 4.11 rounded source positions to 1/32 pixel; crops then differ by up to a
+// few grey levels on sharp edges.) The embedders were calibrated on OpenCV crops, so staying
+// within a grey level of them matters more than speed.
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -14,9 +16,6 @@
 namespace faceedge {
 namespace {
 
-constexpr int kSubpixelBits = 5;
-constexpr int kSubpixelSteps = 1 << kSubpixelBits;
-
 // source = [a b c; d e f] * [x y 1]^T
 struct InverseAffine {
   double a, b, c, d, e, f;
@@ -24,7 +23,9 @@ struct InverseAffine {
 
 InverseAffine invert(const Affine2x3& m) {
   for (float v : m) {
-    if (!std::isfinite(v)) throw Error(ErrorCode::kInvalidArgument, "warp_affine: matrix is not finite");
+    if (!std::isfinite(v)) {
+      throw Error(ErrorCode::kInvalidArgument, "warp_affine: matrix is not finite");
+    }
   }
   const double det = static_cast<double>(m[0]) * m[4] - static_cast<double>(m[1]) * m[3];
   if (!(std::abs(det) > 1e-12)) {
@@ -33,13 +34,6 @@ InverseAffine invert(const Affine2x3& m) {
   const double a = m[4] / det, b = -m[1] / det;
   const double d = -m[3] / det, e = m[0] / det;
   return {a, b, -a * m[2] - b * m[5], d, e, -d * m[2] - e * m[5]};
-}
-
-// Splits a position in 1/32 pixel into the integer pixel below it and the 0..31 fraction.
-inline void split_subpixel(long q, int& whole, int& fraction) {
-  const long w = q >= 0 ? q / kSubpixelSteps : -((-q + kSubpixelSteps - 1) / kSubpixelSteps);
-  whole = static_cast<int>(w);
-  fraction = static_cast<int>(q - w * kSubpixelSteps);
 }
 
 // Blends the 2x2 neighbourhood at (x0, y0) into `out` (3 bytes); outside taps contribute 0.
@@ -76,13 +70,11 @@ AlignedFace warp_affine_bgr(const ImageView& image, const Affine2x3& m, int size
     for (int x = 0; x < size; ++x) {
       const double sx = inv.a * x + inv.b * y + inv.c;
       const double sy = inv.d * x + inv.e * y + inv.f;
-      // Fully outside (every tap out of the image): stays 0. Also keeps the longs in range.
+      // Fully outside (every tap out of the image): stays 0. Also keeps the ints in range.
       if (!(sx > -1.0 && sy > -1.0 && sx < image.width && sy < image.height)) continue;
-      int x0, y0, fx, fy;
-      split_subpixel(static_cast<long>(std::floor(sx * kSubpixelSteps + 0.5)), x0, fx);
-      split_subpixel(static_cast<long>(std::floor(sy * kSubpixelSteps + 0.5)), y0, fy);
-      sample_bilinear(image, x0, y0, static_cast<float>(fx) / kSubpixelSteps,
-                      static_cast<float>(fy) / kSubpixelSteps, row + 3 * x);
+      const double fx = std::floor(sx), fy = std::floor(sy);
+      sample_bilinear(image, static_cast<int>(fx), static_cast<int>(fy),
+                      static_cast<float>(sx - fx), static_cast<float>(sy - fy), row + 3 * x);
     }
   }
   return face;

@@ -1,0 +1,16 @@
+#pragma once
+// From a manifest family name to the class that runs it. One line per family in the .cpp.
+#include <memory>
+
+#include "faceedge/detector.h"
+#include "faceedge/embedder.h"
+#include "faceedge/model_spec.h"
+#include "faceedge/runtime.h"
+
+namespace faceedge {
+
+// Error(kModelInvalid) naming the family and the known ones when the family is unknown.
+std::unique_ptr<Detector> make_detector(const ModelSpec& spec, const SessionSettings& settings);
+std::unique_ptr<Embedder> make_embedder(const ModelSpec& spec, const SessionSettings& settings);
+
+}  // namespace faceedge

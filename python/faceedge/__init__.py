@@ -1,0 +1,63 @@
+"""faceedge: offline face detection, recognition and search with Baidu face v3 semantics.
+
+A C++17 core (``faceedge._core``) runs the models on ONNX Runtime; this package decodes images,
+parses Baidu options, resolves model files and shapes results as Baidu's JSON::
+
+    import faceedge
+    engine = faceedge.FaceEngine(models="path/to/models")
+    engine.detect("photo.jpg").to_dict()          # {"face_num": 1, "face_list": [...]}
+    engine.match("a.jpg", "b.jpg").score          # 0..100, 80 at false-accept rate 1e-4
+"""
+from importlib import metadata as _metadata
+
+from . import _runtime
+from ._runtime import runtime_info
+from .engine import FaceEngine, score_from_cosine
+from .errors import (CODES, FaceEdgeError, ImageError, InferenceError, InvalidParameterError,
+                     ModelError, NoFaceError, NotFoundError, RuntimeUnavailableError)
+from .images import is_face_token, load_image
+from .models import find_model, list_models, load_manifest, verify_models
+from .options import DetectOptions, parse_detect_options
+from .results import Angle, DetectResult, FaceInfo, Location, MatchResult, Point
+
+try:
+    __version__ = _metadata.version("faceedge")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "__version__",
+    "FaceEngine",
+    "runtime_info",
+    "load_image",
+    "is_face_token",
+    "find_model",
+    "list_models",
+    "verify_models",
+    "load_manifest",
+    "score_from_cosine",
+    "DetectOptions",
+    "parse_detect_options",
+    "DetectResult",
+    "MatchResult",
+    "FaceInfo",
+    "Location",
+    "Angle",
+    "Point",
+    "CODES",
+    "FaceEdgeError",
+    "InvalidParameterError",
+    "ImageError",
+    "NoFaceError",
+    "NotFoundError",
+    "ModelError",
+    "RuntimeUnavailableError",
+    "InferenceError",
+]
+
+# Register the installed onnxruntime wheel's library with the core now, before anything can load
+# the runtime. Without a built core this does nothing; FaceEngine() then reports 229010.
+try:
+    _runtime.core()
+except FaceEdgeError:
+    pass

@@ -1,0 +1,130 @@
+"""Result dataclasses whose ``to_dict()`` is the ``result`` object of Baidu face v3's JSON.
+
+Rounding follows Baidu's responses: coordinates and angles with 2 decimals, ``rotation`` an int,
+``face_probability`` in 0..1. Landmark conventions (Baidu's ``landmark``, 4 points):
+
+* ``landmark[0]`` "left eye" and ``landmark[1]`` "right eye" are the eyes on the image's left and
+  right in a frontal photo, as the viewer sees them: that is the detector's point 0 (the subject's
+  right eye) and point 1 (the subject's left eye). Baidu's examples list the smaller-x eye first;
+  keeping the detector's order also keeps the two eyes stable when a face turns.
+* ``landmark[2]`` is the nose tip and ``landmark[3]`` the mouth centre, the mean of the two mouth
+  corners.
+
+``landmark5`` (a faceedge addition) holds the detector's 5 points unchanged, in YuNet / ArcFace
+order: right eye, left eye, nose tip, right mouth corner, left mouth corner (subject's sides).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Sequence, Tuple
+
+__all__ = ["Point", "Location", "Angle", "FaceInfo", "DetectResult", "MatchResult",
+           "baidu_landmark4"]
+
+
+def _r2(value: float) -> float:
+    return round(float(value), 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+@dataclass(frozen=True)
+class Point:
+    """A point in image pixels."""
+
+    x: float
+    y: float
+
+    def to_dict(self) -> Dict[str, float]:
+        return {"x": _r2(self.x), "y": _r2(self.y)}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Face box in image pixels; ``rotation`` is the box's clockwise angle from vertical.
+
+    faceedge boxes are axis-aligned (the detector's box), so ``rotation`` is 0; the face's
+    in-plane tilt is :attr:`Angle.roll`.
+    """
+
+    left: float
+    top: float
+    width: float
+    height: float
+    rotation: int = 0
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"left": _r2(self.left), "top": _r2(self.top), "width": _r2(self.width),
+                "height": _r2(self.height), "rotation": int(self.rotation)}
+
+
+@dataclass(frozen=True)
+class Angle:
+    """Head pose in degrees, Baidu's signs: yaw [-90 left, 90 right], pitch [-90 up, 90 down],
+    roll [-180 counter-clockwise, 180 clockwise]."""
+
+    yaw: float
+    pitch: float
+    roll: float
+
+    def to_dict(self) -> Dict[str, float]:
+        return {"yaw": _r2(self.yaw), "pitch": _r2(self.pitch), "roll": _r2(self.roll)}
+
+
+def baidu_landmark4(landmark5: Sequence[Point]) -> Tuple[Point, Point, Point, Point]:
+    """Baidu's 4 points from the detector's 5: the two eyes, nose tip, mouth centre."""
+    right_eye, left_eye, nose, mouth_r, mouth_l = landmark5
+    mouth = Point((mouth_r.x + mouth_l.x) / 2.0, (mouth_r.y + mouth_l.y) / 2.0)
+    return (right_eye, left_eye, nose, mouth)
+
+
+@dataclass(frozen=True)
+class FaceInfo:
+    """One face of a detect result (an item of ``face_list``)."""
+
+    face_token: str
+    location: Location
+    face_probability: float
+    angle: Angle
+    landmark5: Tuple[Point, ...]
+
+    @property
+    def landmark(self) -> Tuple[Point, Point, Point, Point]:
+        """Baidu's 4 points (see the module docstring for the order)."""
+        return baidu_landmark4(self.landmark5)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "face_token": self.face_token,
+            "location": self.location.to_dict(),
+            "face_probability": round(float(self.face_probability), 4),
+            "angle": self.angle.to_dict(),
+            "landmark": [p.to_dict() for p in self.landmark],
+            "landmark5": [p.to_dict() for p in self.landmark5],
+        }
+
+
+@dataclass(frozen=True)
+class DetectResult:
+    """Baidu's detect ``result``: ``{"face_num": n, "face_list": [...]}``."""
+
+    face_num: int
+    face_list: List[FaceInfo] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"face_num": int(self.face_num), "face_list": [f.to_dict() for f in self.face_list]}
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Baidu's match ``result``: ``score`` 0..100 and one ``face_token`` per image.
+
+    ``cosine`` (a faceedge addition) is the raw cosine similarity of the two embeddings; ``score``
+    is the calibrated, monotone mapping of it (80 at the embedder's FAR 1e-4 cosine).
+    """
+
+    score: float
+    cosine: float
+    face_list: List[str] = field(default_factory=list)  # face tokens, image1 then image2
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"score": round(float(self.score), 4), "cosine": round(float(self.cosine), 6),
+                "face_list": [{"face_token": t} for t in self.face_list]}

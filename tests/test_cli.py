@@ -1,0 +1,76 @@
+"""The faceedge command line: JSON out, Baidu errors on stderr, exit codes 0 / 1 / 2 / 3."""
+import json
+import subprocess
+import sys
+
+from faceedge.cli import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_models_list_and_verify(capsys, models_dir):
+    code, out, _ = run(capsys, "models", "list", "--models", models_dir, "--json")
+    rows = json.loads(out)
+    assert code == 0 and {r["id"] for r in rows} >= {"yunet_dynamic", "sface_int8bq_ortfix"}
+    code, out, _ = run(capsys, "models", "verify", "--models", models_dir)
+    assert code == 0 and "yunet_dynamic" in out and "ok" in out
+
+
+def test_models_verify_missing_is_exit_3(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    code, out, err = run(capsys, "models", "verify", "yunet_dynamic", "--models", tmp_path)
+    assert code == 3 and "missing" in out
+    assert json.loads(err.strip().splitlines()[-1])["error_code"] == 229001
+
+
+def test_bad_parameter_is_exit_2_with_baidu_error(capsys, testdata_dir):
+    code, out, err = run(capsys, "detect", testdata_dir / "faces" / "obama_1.jpg", "--max-face-num", "500")
+    assert code == 2 and out == ""
+    assert json.loads(err) == {"error_code": 222016, "error_msg": json.loads(err)["error_msg"]}
+    assert "500" in json.loads(err)["error_msg"]
+
+
+def test_missing_model_is_exit_3(capsys, tmp_path, monkeypatch, testdata_dir):
+    monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    code, _, err = run(capsys, "detect", testdata_dir / "faces" / "obama_1.jpg", "--models", tmp_path)
+    assert code == 3 and json.loads(err)["error_code"] in (229001, 229010)
+
+
+def test_detect_prints_baidu_json(capsys, models_dir, testdata_dir):
+    code, out, _ = run(capsys, "detect", testdata_dir / "faces" / "obama_1.jpg", "--models", models_dir)
+    result = json.loads(out)
+    assert code == 0 and result["face_num"] == 1 and len(result["face_list"][0]["face_token"]) == 32
+
+
+def test_detect_errors(capsys, models_dir, testdata_dir, tmp_path):
+    code, _, err = run(capsys, "detect", testdata_dir / "noface" / "rocket.jpg", "--models", models_dir)
+    assert code == 1 and json.loads(err)["error_code"] == 222202
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    code, _, err = run(capsys, "detect", bad, "--models", models_dir)
+    assert code == 2 and json.loads(err)["error_code"] == 216201
+
+
+def test_match_prints_score(capsys, models_dir, testdata_dir):
+    faces = testdata_dir / "faces"
+    code, out, _ = run(capsys, "match", faces / "obama_1.jpg", faces / "obama_2.jpg", "--models", models_dir)
+    result = json.loads(out)
+    assert code == 0 and result["score"] > 80 and len(result["face_list"]) == 2
+
+
+def test_info_reports_runtime_and_simd(capsys):
+    code, out, _ = run(capsys, "info")
+    info = json.loads(out)
+    assert code == 0 and info["version"] and info["simd_level"] in info["available_simd_levels"]
+
+
+def test_python_dash_m(models_dir):
+    proc = subprocess.run([sys.executable, "-m", "faceedge", "models", "list", "--json",
+                           "--models", str(models_dir)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and json.loads(proc.stdout)

@@ -1,0 +1,203 @@
+"""faceedge.models: the manifest against the real files, resolver order, missing/corrupt models."""
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from faceedge import models
+from faceedge.errors import InvalidParameterError, ModelError
+
+SMALL = "yunet_dynamic"  # 238 KB: cheap to copy around
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    return models.load_manifest()
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No FACEEDGE_MODELS, and a user cache inside tmp_path."""
+    monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    return tmp_path
+
+
+def place(models_dir, entry, root: Path, flat=False) -> Path:
+    target = root / (Path(entry.file).name if flat else entry.file)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(models_dir / entry.file, target)
+    return target
+
+
+# ---- the manifest --------------------------------------------------------------------------------
+
+def test_manifest_matches_the_real_files(manifest, models_dir):
+    for entry in manifest.models.values():
+        path = models_dir / entry.file
+        assert path.is_file(), entry.id
+        assert path.stat().st_size == entry.bytes, entry.id
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry.sha256, entry.id
+
+
+def test_every_shared_model_file_is_in_the_manifest(manifest, models_dir):
+    listed = {entry.file for entry in manifest.models.values()}
+    on_disk = {str(p.relative_to(models_dir)) for p in models_dir.glob("*/*.onnx")}
+    assert on_disk == listed
+
+
+def test_manifest_fields(manifest, models_dir):
+    for entry in manifest.models.values():
+        raw = entry.raw
+        assert entry.role in models.ROLES
+        assert raw["input"]["name"] and raw["input"]["shape"] and raw["output"]["names"]
+        assert "@" in entry.source or entry.source.startswith("derived from")
+        assert (models_dir / raw["licence_file"]).is_file(), entry.id
+    assert not manifest.get("sface_int8bq").runnable
+    assert not manifest.get("yunet_640_int8bq").runnable
+
+
+def test_packs(manifest):
+    assert dict(manifest.pack("default")) == {"detector": "yunet_dynamic", "embedder": "sface_int8bq_ortfix"}
+    assert dict(manifest.pack("fast")) == {"detector": "yunet_dynamic", "embedder": "mobilefacenet_foamliu"}
+    with pytest.raises(InvalidParameterError):
+        manifest.pack("nope")
+
+
+def test_runnable_detectors_and_embedders_name_a_core_family(manifest):
+    families = {"detector": {"yunet_detector"},
+                "embedder": {"sface_embedder", "mobilefacenet_embedder"}}
+    for entry in manifest.models.values():
+        if entry.role in families:
+            assert entry.family in families[entry.role], entry.id
+
+
+def test_embedder_calibration(manifest):
+    sface = manifest.get("sface_int8bq_ortfix")
+    assert sface.score80_cosine == pytest.approx(0.363)
+    assert sface.calibration["provisional"] and sface.calibration["far"] == 1e-4
+    mfn = manifest.get("mobilefacenet_foamliu")
+    assert 0.181 < mfn.score80_cosine < 0.547 and mfn.calibration["provisional"]
+    with pytest.raises(ModelError):
+        manifest.get("yunet_dynamic").score80_cosine  # noqa: B018
+
+
+def test_unknown_model_id(manifest):
+    with pytest.raises(InvalidParameterError) as info:
+        manifest.get("no_such_model")
+    assert info.value.error_code == 229014 and "yunet_dynamic" in info.value.error_msg
+
+
+# ---- resolver order ------------------------------------------------------------------------------
+
+def test_resolver_order_argument_env_cache(manifest, models_dir, clean_env, monkeypatch):
+    entry = manifest.get(SMALL)
+    explicit = place(models_dir, entry, clean_env / "explicit")
+    env = place(models_dir, entry, clean_env / "env")
+    cache = place(models_dir, entry, clean_env / "xdg" / "faceedge" / "models")
+    monkeypatch.setenv("FACEEDGE_MODELS", str(clean_env / "env"))
+
+    assert models.find_model(SMALL, clean_env / "explicit") == explicit
+    assert models.find_model(SMALL) == env
+    explicit.unlink()
+    assert models.find_model(SMALL, clean_env / "explicit") == env
+    env.unlink()
+    assert models.find_model(SMALL, clean_env / "explicit") == cache
+
+
+def test_home_cache_when_xdg_is_unset(manifest, models_dir, monkeypatch, tmp_path):
+    monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    entry = manifest.get(SMALL)
+    cached = place(models_dir, entry, tmp_path / ".cache" / "faceedge" / "models")
+    assert models.find_model(SMALL) == cached
+
+
+def test_flat_layout_file_argument_and_path_lists(manifest, models_dir, clean_env, monkeypatch):
+    entry = manifest.get(SMALL)
+    flat = place(models_dir, entry, clean_env / "flat", flat=True)
+    assert models.find_model(SMALL, clean_env / "flat") == flat
+    assert models.find_model(SMALL, flat) == flat  # the file itself
+    assert models.find_model(SMALL, [clean_env / "empty", str(clean_env / "flat")]) == flat
+    monkeypatch.setenv("FACEEDGE_MODELS", os.pathsep.join([str(clean_env / "empty"), str(clean_env / "flat")]))
+    assert models.find_model(SMALL) == flat
+
+
+def test_shared_models_dir_resolves_every_model(manifest, models_dir, clean_env):
+    for model_id in manifest.models:
+        assert models.find_model(model_id, models_dir).is_file()
+
+
+# ---- missing and corrupt -------------------------------------------------------------------------
+
+def test_missing_model_names_file_hash_and_places(manifest, clean_env, monkeypatch):
+    monkeypatch.setenv("FACEEDGE_MODELS", str(clean_env / "env"))
+    entry = manifest.get(SMALL)
+    with pytest.raises(ModelError) as info:
+        models.find_model(SMALL, clean_env / "explicit")
+    err = info.value
+    assert err.error_code == 229001 and isinstance(err, OSError)
+    for needle in (entry.file, entry.sha256, str(clean_env / "explicit"), str(clean_env / "env"),
+                   str(clean_env / "xdg" / "faceedge" / "models")):
+        assert needle in err.error_msg
+
+
+def test_corrupt_copy_is_229002_and_does_not_fall_through(manifest, models_dir, clean_env, monkeypatch):
+    entry = manifest.get(SMALL)
+    bad = place(models_dir, entry, clean_env / "explicit")
+    data = bytearray(bad.read_bytes())
+    data[1000] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    actual = hashlib.sha256(bytes(data)).hexdigest()
+    place(models_dir, entry, clean_env / "env")  # a good copy later in the order is not used
+    monkeypatch.setenv("FACEEDGE_MODELS", str(clean_env / "env"))
+    with pytest.raises(ModelError) as info:
+        models.find_model(SMALL, clean_env / "explicit")
+    err = info.value
+    assert err.error_code == 229002
+    assert entry.sha256 in err.error_msg and actual in err.error_msg and str(bad) in err.error_msg
+
+
+def test_truncated_copy_is_229002(manifest, models_dir, clean_env):
+    entry = manifest.get(SMALL)
+    bad = place(models_dir, entry, clean_env / "explicit")
+    bad.write_bytes(bad.read_bytes()[:-10])
+    with pytest.raises(ModelError) as info:
+        models.find_model(SMALL, clean_env / "explicit")
+    assert info.value.error_code == 229002 and entry.sha256 in info.value.error_msg
+
+
+def test_verification_is_cached_per_path_mtime_size(manifest, models_dir, clean_env, monkeypatch):
+    entry = manifest.get(SMALL)
+    path = place(models_dir, entry, clean_env / "explicit")
+    calls = []
+    real = models.sha256_file
+    monkeypatch.setattr(models, "sha256_file", lambda p: calls.append(p) or real(p))
+    for _ in range(3):
+        models.find_model(SMALL, clean_env / "explicit")
+    assert len(calls) == 1
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))  # touched: hash again
+    models.find_model(SMALL, clean_env / "explicit")
+    assert len(calls) == 2
+
+
+# ---- list / verify -------------------------------------------------------------------------------
+
+def test_list_and_verify(manifest, models_dir, clean_env):
+    rows = models.list_models(models_dir)
+    assert [r["id"] for r in rows] == list(manifest.models)
+    assert all(r["status"] == "found" and r["path"] for r in rows)
+    assert all(r["status"] == "ok" for r in models.verify_models(models=models_dir))
+
+    entry = manifest.get(SMALL)
+    bad = place(models_dir, entry, clean_env / "some")
+    bad.write_bytes(b"\0" * entry.bytes)  # right size, wrong content
+    rows = {r["id"]: r for r in models.verify_models(models=clean_env / "some")}
+    assert rows[SMALL]["status"] == "corrupt" and rows[SMALL]["expected_sha256"] == entry.sha256
+    assert rows["sface_int8bq_ortfix"]["status"] == "missing" and rows["sface_int8bq_ortfix"]["path"] is None
+    only = models.verify_models([SMALL], models=clean_env / "some")
+    assert [r["id"] for r in only] == [SMALL]
