@@ -118,7 +118,7 @@ void bind_engine(py::module_& m) {
       .def_property_readonly("providers", &Engine::providers)
       .def("detect", &detect, py::arg("image"), py::arg("max_face_num") = 1,
            py::arg("face_sort_type") = 0, py::arg("min_face_size") = 0.0f,
-           py::arg("score_threshold") = 0.6f,
+           py::arg("score_threshold") = DetectOptions{}.score_threshold,
            "Faces as boxes (n,4) [x,y,w,h], scores (n,), landmarks (n,5,2), angles (n,3) "
            "[yaw,pitch,roll]; sorted and limited.")
       .def("embed", &embed, py::arg("image"), py::arg("landmarks"),
