@@ -5,6 +5,7 @@ the real models and photos there; nothing is faked.
 """
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,11 @@ except ImportError:  # pragma: no cover
     # ... and for the subprocesses tests start.
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO / "python"), os.environ.get("PYTHONPATH", "")) if p)
+
+
+# The engine prepares some model files once into the user cache (faceedge.prepare); give the test
+# session a cache of its own so every run exercises that step and never touches ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="faceedge-test-cache-")
 
 
 def _shared_dir() -> Path:
