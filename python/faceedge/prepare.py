@@ -16,7 +16,6 @@ of the equivalence check, and is reused until the source or PREPARE_VERSION chan
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -26,16 +25,10 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
+from .models import sha256_file as _sha256
+
 PREPARE_VERSION = 1
 MIN_COSINE = 0.9999
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _dequantize(x: np.ndarray, scale: np.ndarray, zero: Optional[np.ndarray], axis: int,
