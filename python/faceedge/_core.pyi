@@ -62,3 +62,35 @@ class Engine:
         scores (n,), landmarks (n,5,2), angles (n,3) [yaw,pitch,roll] — already sorted/limited."""
     def embed(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """landmarks (n,5,2) float32 -> (n, embedding_dim) float32, L2-normalised rows."""
+
+# ---- search kernels and gallery (cpp/src/search/) -------------------------------------------
+def set_simd_level(name: Optional[str]) -> None:
+    """Caps the kernels' SIMD level ('serial', 'sse', 'avx2', 'avx512', 'neon'); None restores
+    the detected one. For tests and benchmarks; galleries built before keep their level."""
+def dot_many_f32(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None) -> np.ndarray:
+    """(d,) float32 x (n, d) float32 -> (n,) float32 inner products with the given kernel level."""
+def dot_many_i8(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None) -> np.ndarray:
+    """(d,) int8 x (n, d) int8 -> (n,) int32 inner products with the given kernel level."""
+
+class Gallery:
+    def __init__(self, dim: int, storage: str = "float32") -> None:
+        """storage: 'float32' (exact) or 'int8' (int8 scan + exact fp32 re-rank)."""
+    @property
+    def dim(self) -> int: ...
+    @property
+    def storage(self) -> str: ...
+    @property
+    def simd_level(self) -> str: ...
+    @property
+    def memory_bytes(self) -> int: ...
+    def __len__(self) -> int: ...
+    def add(self, face_ids: np.ndarray, user_keys: np.ndarray, group_keys: np.ndarray,
+            vectors: np.ndarray) -> None:
+        """int64 (n,), int64 (n,), int32 (n,), float32 (n, dim) L2-normalised rows."""
+    def remove(self, face_ids: np.ndarray) -> int: ...
+    def clear(self) -> None: ...
+    def search(self, queries: np.ndarray, max_users: int = 1,
+               group_keys: Optional[Sequence[int]] = None, user_key: int = -1,
+               min_cosine: float = -1.0) -> List[Dict[str, np.ndarray]]:
+        """queries float32 (n, dim) -> per query {user_keys int64 (k,), face_ids int64 (k,),
+        group_keys int32 (k,), cosines float32 (k,)}, best first, k <= max_users."""
