@@ -25,6 +25,7 @@ struct RuntimeInfo {
   std::string library_path;  // the file that was dlopened
   std::string build_info;
   std::vector<std::string> available_providers;
+  int thread_pool_threads = 0;  // the shared intra-op pool's size (0 = the runtime's default)
 };
 
 // Where to look for libonnxruntime when FACEEDGE_ORT_LIBRARY is unset (the Python package

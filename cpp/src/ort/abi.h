@@ -20,6 +20,7 @@ struct OrtRunOptions;
 struct OrtCUDAProviderOptionsV2;
 struct OrtTensorRTProviderOptionsV2;
 struct OrtApi;
+struct OrtThreadingOptions;
 
 // Every slot we use was present by API 16, the version we request.
 constexpr uint32_t kApiVersion = 16;
@@ -75,9 +76,16 @@ enum Slot : size_t {
   kReleaseTypeInfo = 98,
   kReleaseTensorTypeAndShapeInfo = 99,
   kReleaseSessionOptions = 100,
+  kCreateEnvWithGlobalThreadPools = 119,
+  kDisablePerSessionThreads = 120,
+  kCreateThreadingOptions = 121,
+  kReleaseThreadingOptions = 122,
   kGetAvailableProviders = 125,
   kReleaseAvailableProviders = 126,
   kAddSessionConfigEntry = 130,
+  kSetGlobalIntraOpNumThreads = 147,
+  kSetGlobalInterOpNumThreads = 148,
+  kSetGlobalSpinControl = 149,
   kSessionOptionsAppendExecutionProvider_TensorRT_V2 = 170,
   kCreateTensorRTProviderOptions = 171,
   kUpdateTensorRTProviderOptions = 172,
@@ -146,5 +154,11 @@ using ReleaseCudaOptionsFn = void (*)(OrtCUDAProviderOptionsV2*);
 using AppendProviderFn = OrtStatus* (*)(OrtSessionOptions*, const char* name, const char* const* keys,
                                         const char* const* values, size_t n);
 using GetBuildInfoStringFn = const char* (*)();
+using CreateEnvWithGlobalThreadPoolsFn = OrtStatus* (*)(int level, const char* logid,
+                                                        const OrtThreadingOptions*, OrtEnv** out);
+using DisablePerSessionThreadsFn = OrtStatus* (*)(OrtSessionOptions*);
+using CreateThreadingOptionsFn = OrtStatus* (*)(OrtThreadingOptions** out);
+using ReleaseThreadingOptionsFn = void (*)(OrtThreadingOptions*);
+using ThreadingOptionsIntFn = OrtStatus* (*)(OrtThreadingOptions*, int);
 
 }  // namespace faceedge::ort::abi

@@ -58,18 +58,29 @@ struct Api {
   abi::ReleaseCudaOptionsFn release_cuda_options;
   abi::AppendProviderFn append_provider;
   abi::GetBuildInfoStringFn get_build_info_string;
+  abi::CreateEnvWithGlobalThreadPoolsFn create_env_with_global_thread_pools;
+  abi::DisablePerSessionThreadsFn disable_per_session_threads;
+  abi::CreateThreadingOptionsFn create_threading_options;
+  abi::ReleaseThreadingOptionsFn release_threading_options;
+  abi::ThreadingOptionsIntFn set_global_intra_op_num_threads;
+  abi::ThreadingOptionsIntFn set_global_inter_op_num_threads;
+  abi::ThreadingOptionsIntFn set_global_spin_control;
 };
 
 class Runtime {
  public:
   // Loads the library, the table and the env on first use (thread-safe); throws Error.
-  static const Runtime& get();
+  // The first call also sizes the process-wide thread pool every session shares:
+  // `pool_threads` (0 = the runtime's default, one per physical core).
+  static const Runtime& get(int pool_threads = 0);
 
   const Api& api() const { return api_; }
   abi::OrtEnv* env() const { return env_; }
   const std::string& version() const { return version_; }
   const std::string& library_path() const { return library_path_; }
   std::vector<std::string> available_providers() const;
+  // The thread count the shared pool was created with (0 = the runtime's default).
+  int pool_threads() const { return pool_threads_; }
 
  private:
   Runtime() = default;
@@ -78,6 +89,7 @@ class Runtime {
   void* library_ = nullptr;
   std::string version_;
   std::string library_path_;
+  int pool_threads_ = 0;
 };
 
 // The one choke point for status-returning calls: a non-null status becomes an Error carrying

@@ -72,17 +72,25 @@ struct Session::Impl {
 
 Session::Session(const std::string& model_path, const SessionSettings& settings)
     : impl_(new Impl()), model_path_(model_path) {
-  const Runtime& rt = Runtime::get();
+  if (settings.intra_op_threads < 0) {
+    throw Error(ErrorCode::kInvalidArgument, "threads must be >= 0, got " + std::to_string(settings.intra_op_threads));
+  }
+  const Runtime& rt = Runtime::get(settings.intra_op_threads);
   const Api& api = rt.api();
   const std::string where = "model " + model_path;
 
   Owned<abi::OrtSessionOptions> options{nullptr, api.release_session_options};
   check(api.create_session_options(&options.ptr), "creating session options");
   check(api.set_graph_optimization_level(options.ptr, abi::kGraphOptimizeAll), "optimisation level");
-  if (settings.intra_op_threads < 0) {
-    throw Error(ErrorCode::kInvalidArgument, "threads must be >= 0, got " + std::to_string(settings.intra_op_threads));
+  if (settings.intra_op_threads == 0 || settings.intra_op_threads == rt.pool_threads()) {
+    check(api.disable_per_session_threads(options.ptr), "sharing the process thread pool");
+    shares_pool_ = true;
+  } else {
+    // The shared pool was sized by an earlier session: this one gets its own, not spinning.
+    check(api.set_intra_op_num_threads(options.ptr, settings.intra_op_threads), "thread count");
+    check(api.add_session_config_entry(options.ptr, "session.intra_op.allow_spinning", "0"),
+          "thread spinning");
   }
-  check(api.set_intra_op_num_threads(options.ptr, settings.intra_op_threads), "thread count");
   for (const auto& [key, value] : settings.config_entries) {
     check(api.add_session_config_entry(options.ptr, key.c_str(), value.c_str()),
           "session config entry " + key);
