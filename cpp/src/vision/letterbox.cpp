@@ -63,6 +63,9 @@ void check_output(int out_width, int out_height, const float* out) {
 }
 
 // Fills the content_width x content_height top-left block by bilinear sampling, the rest with 0.
+// Bilinear is separable: each output row first blends its two source rows into one float line
+// (a straight, vectorisable pass over contiguous bytes), then takes the two horizontal taps per
+// pixel from that line. This does about a third of the arithmetic of four taps per pixel.
 void resample_to_planar(const ImageView& image, double inv_scale_x, double inv_scale_y,
                         int content_width, int content_height, int out_width, int out_height,
                         const PixelNormalization& norm, float* out) {
@@ -71,26 +74,27 @@ void resample_to_planar(const ImageView& image, double inv_scale_x, double inv_s
   const std::vector<Tap> xs = make_taps(content_width, image.width, inv_scale_x);
   const std::vector<Tap> ys = make_taps(content_height, image.height, inv_scale_y);
   const PlaneMap map = make_plane_map(norm);
+  const size_t line_len = static_cast<size_t>(image.width) * 3;
+  std::vector<float> line(line_len);
 
   for (int y = 0; y < content_height; ++y) {
     const Tap& ty = ys[static_cast<size_t>(y)];
     const uint8_t* row0 = image.data + ty.i0 * image.stride;
     const uint8_t* row1 = image.data + ty.i1 * image.stride;
+    const float wy = ty.w1;
+    for (size_t i = 0; i < line_len; ++i) {
+      const float top = row0[i];
+      line[i] = top + (static_cast<float>(row1[i]) - top) * wy;
+    }
+
     float* dst[3];
     for (int p = 0; p < 3; ++p) dst[p] = out + p * plane + static_cast<size_t>(y) * out_width;
-
     for (int x = 0; x < content_width; ++x) {
       const Tap& tx = xs[static_cast<size_t>(x)];
-      const uint8_t* a = row0 + 3 * tx.i0;
-      const uint8_t* b = row0 + 3 * tx.i1;
-      const uint8_t* c = row1 + 3 * tx.i0;
-      const uint8_t* d = row1 + 3 * tx.i1;
+      const float* a = line.data() + 3 * tx.i0;
+      const float* b = line.data() + 3 * tx.i1;
       float value[3];
-      for (int ch = 0; ch < 3; ++ch) {
-        const float top = a[ch] + (b[ch] - a[ch]) * tx.w1;
-        const float bottom = c[ch] + (d[ch] - c[ch]) * tx.w1;
-        value[ch] = top + (bottom - top) * ty.w1;
-      }
+      for (int ch = 0; ch < 3; ++ch) value[ch] = a[ch] + (b[ch] - a[ch]) * tx.w1;
       for (int p = 0; p < 3; ++p) dst[p][x] = value[map.source[p]] * map.gain[p] + map.offset[p];
     }
   }
