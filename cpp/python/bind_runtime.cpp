@@ -108,10 +108,11 @@ void bind_runtime(py::module_& m) {
     d["library_path"] = info.library_path;
     d["build_info"] = info.build_info;
     d["available_providers"] = info.available_providers;
+    d["thread_pool_threads"] = info.thread_pool_threads;
     return d;
   });
   m.def("status_round_trip", &ort::status_round_trip, py::arg("code"), py::arg("message"));
-  m.def("simd_level", [] { return simd_level_name(detected_simd_level()); });
+  m.def("simd_level", [] { return simd_level_name(active_simd_level()); });
   m.def("available_simd_levels", [] {
     std::vector<std::string> names;
     for (SimdLevel l : available_simd_levels()) names.push_back(simd_level_name(l));
@@ -127,6 +128,7 @@ void bind_runtime(py::module_& m) {
       .def_property_readonly("outputs", [](const PySession& s) { return specs_to_list(s.session().outputs()); })
       .def_property_readonly("providers", [](const PySession& s) { return s.session().providers(); })
       .def_property_readonly("warnings", [](const PySession& s) { return s.session().warnings(); })
+      .def_property_readonly("shares_pool", [](const PySession& s) { return s.session().shares_pool(); })
       .def("run", &PySession::run, py::arg("feeds"),
            py::arg("output_names") = py::none());
 }

@@ -8,5 +8,6 @@ void bind_errors(pybind11::module_& m);   // errors.cpp: exception translator + 
 void bind_runtime(pybind11::module_& m);  // bind_runtime.cpp: runtime_info, OrtSession, SIMD
 void bind_vision(pybind11::module_& m);   // bind_vision.cpp: estimate_similarity, align_face
 void bind_engine(pybind11::module_& m);   // bind_engine.cpp: Engine
+void bind_gallery(pybind11::module_& m);  // bind_gallery.cpp: Gallery, set_simd_level, dot kernels
 
 }  // namespace faceedge::python

@@ -4,10 +4,11 @@
 #include "faceedge/version.h"
 
 PYBIND11_MODULE(_core, m) {
-  m.doc() = "faceedge compiled core: ONNX Runtime binding, detection, alignment, embedding";
+  m.doc() = "faceedge compiled core: ONNX Runtime binding, detection, alignment, embedding, search";
   m.attr("__version__") = FACEEDGE_VERSION_STRING;
   faceedge::python::bind_errors(m);
   faceedge::python::bind_runtime(m);
   faceedge::python::bind_vision(m);
   faceedge::python::bind_engine(m);
+  faceedge::python::bind_gallery(m);
 }

@@ -7,18 +7,26 @@ parses Baidu options, resolves model files and shapes results as Baidu's JSON::
     engine = faceedge.FaceEngine(models="path/to/models")
     engine.detect("photo.jpg").to_dict()          # {"face_num": 1, "face_list": [...]}
     engine.match("a.jpg", "b.jpg").score          # 0..100, 80 at false-accept rate 1e-4
+
+    with faceedge.FaceLibrary("gate.db", engine) as lib:
+        lib.add_user("alice.jpg", "staff", "alice")
+        lib.search("frame.jpg", "staff").user_list  # [UserMatch(group_id, user_id, ..., score)]
 """
 from importlib import metadata as _metadata
 
 from . import _runtime
 from ._runtime import runtime_info
-from .engine import FaceEngine, score_from_cosine
-from .errors import (CODES, FaceEdgeError, ImageError, InferenceError, InvalidParameterError,
-                     ModelError, NoFaceError, NotFoundError, RuntimeUnavailableError)
+from .engine import FaceEngine, cosine_from_score, score_from_cosine
+from .errors import (CODES, AlreadyExistsError, FaceEdgeError, ImageError, InferenceError,
+                     InvalidParameterError, LibraryError, ModelError, NoFaceError, NotFoundError,
+                     RuntimeUnavailableError)
 from .images import is_face_token, load_image
 from .models import find_model, list_models, load_manifest, verify_models
 from .options import DetectOptions, parse_detect_options
-from .results import Angle, DetectResult, FaceInfo, Location, MatchResult, Point
+from .library import FaceLibrary
+from .results import (AddUserResult, Angle, DetectResult, FaceEntry, FaceInfo, FaceListResult,
+                      GetUserResult, GroupListResult, GroupUsersResult, Location, MatchResult,
+                      MultiSearchFace, MultiSearchResult, Point, SearchResult, UserEntry, UserMatch)
 
 try:
     __version__ = _metadata.version("faceedge")
@@ -28,6 +36,7 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
 __all__ = [
     "__version__",
     "FaceEngine",
+    "FaceLibrary",
     "runtime_info",
     "load_image",
     "is_face_token",
@@ -36,6 +45,7 @@ __all__ = [
     "verify_models",
     "load_manifest",
     "score_from_cosine",
+    "cosine_from_score",
     "DetectOptions",
     "parse_detect_options",
     "DetectResult",
@@ -44,6 +54,17 @@ __all__ = [
     "Location",
     "Angle",
     "Point",
+    "AddUserResult",
+    "GetUserResult",
+    "UserEntry",
+    "FaceListResult",
+    "FaceEntry",
+    "GroupUsersResult",
+    "GroupListResult",
+    "SearchResult",
+    "UserMatch",
+    "MultiSearchResult",
+    "MultiSearchFace",
     "CODES",
     "FaceEdgeError",
     "InvalidParameterError",
@@ -53,6 +74,8 @@ __all__ = [
     "ModelError",
     "RuntimeUnavailableError",
     "InferenceError",
+    "AlreadyExistsError",
+    "LibraryError",
 ]
 
 # Register the installed onnxruntime wheel's library with the core now, before anything can load

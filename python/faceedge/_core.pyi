@@ -65,12 +65,15 @@ class Engine:
 
 # ---- search kernels and gallery (cpp/src/search/) -------------------------------------------
 def set_simd_level(name: Optional[str]) -> None:
-    """Caps the kernels' SIMD level ('serial', 'sse', 'avx2', 'avx512', 'neon'); None restores
+    """Caps the kernels' SIMD level ('serial', 'sse', 'avx2', 'avx512', 'avx512vnni', 'neon',
+    'neondotprod': one of available_simd_levels(), else InvalidParameterError); None restores
     the detected one. For tests and benchmarks; galleries built before keep their level."""
 def dot_many_f32(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None) -> np.ndarray:
-    """(d,) float32 x (n, d) float32 -> (n,) float32 inner products with the given kernel level."""
+    """(d,) float32 x (n, d) float32 -> (n,) float32 inner products with the given kernel level.
+    A 2-D query (m, d) gives (m, n) through the level's batch kernel."""
 def dot_many_i8(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None) -> np.ndarray:
-    """(d,) int8 x (n, d) int8 -> (n,) int32 inner products with the given kernel level."""
+    """(d,) int8 x (n, d) int8 -> (n,) int32 inner products with the given kernel level (rows are
+    packed into the gallery's 16-row tile layout first). A 2-D query (m, d) gives (m, n)."""
 
 class Gallery:
     def __init__(self, dim: int, storage: str = "float32") -> None:

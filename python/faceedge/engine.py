@@ -33,7 +33,8 @@ from .options import DetectOptions, parse_detect_options
 from .results import Angle, DetectResult, FaceInfo, Location, MatchResult, Point
 from .tokens import FaceTokenCache, image_digest, make_face_token
 
-__all__ = ["FaceEngine", "score_from_cosine", "normalize_providers", "ARCFACE_TEMPLATE_112"]
+__all__ = ["FaceEngine", "score_from_cosine", "cosine_from_score", "normalize_providers",
+           "ARCFACE_TEMPLATE_112"]
 
 # The standard ArcFace 112x112 template, in the detector's landmark order (right eye, left eye,
 # nose tip, right mouth corner, left mouth corner; subject's sides). Used to re-embed a cached
@@ -58,6 +59,22 @@ def score_from_cosine(cosine: float, threshold: float) -> float:
     if c <= t:
         return 80.0 * c / t
     return min(100.0, 80.0 + 20.0 * (c - t) / (1.0 - t))
+
+
+def cosine_from_score(score: float, threshold: float) -> float:
+    """The smallest cosine whose :func:`score_from_cosine` is ``score`` (its inverse on 0..100).
+
+    Score 0 maps to -1: every cosine <= 0 scores 0, so a 0 threshold admits everything.
+    """
+    t = float(threshold)
+    if not 0.0 < t < 1.0:
+        raise error(229003, f"calibrated cosine must be in (0, 1), got {threshold!r}")
+    s = float(score)
+    if s <= 0.0:
+        return -1.0
+    if s <= 80.0:
+        return s * t / 80.0
+    return min(1.0, t + (s - 80.0) * (1.0 - t) / 20.0)
 
 
 def _option_value(value: Any) -> str:
@@ -251,8 +268,10 @@ class FaceEngine:
         if is_face_token(image, image_type):
             return self._token_embedding(str(image))[None, :].copy()
         img = load_image(image, image_type)
-        _, embeddings = self._detect_embed(img, opts, "the image")
-        return embeddings
+        # No face tokens here: embed() never returns them, and hashing every pixel to make them
+        # cost up to 5 ms a frame on large photos.
+        _, raw = self._detect(img, opts, "the image", tokens=False)
+        return np.asarray(self._engine.embed(img, raw["landmarks"]), dtype=np.float32)
 
     def match(self, image1: ImageLike, image2: ImageLike, image_type1: Optional[str] = None,
               image_type2: Optional[str] = None) -> MatchResult:
@@ -297,14 +316,17 @@ class FaceEngine:
 
     # ---- internals ----------------------------------------------------------------------------
 
-    def _detect(self, img: np.ndarray, opts: DetectOptions, what: str
+    def _detect(self, img: np.ndarray, opts: DetectOptions, what: str, tokens: bool = True
                 ) -> Tuple[List[FaceInfo], Dict[str, np.ndarray]]:
+        """Core detection; FaceInfo list (empty when ``tokens`` is False) and the raw arrays."""
         raw = self._engine.detect(img, opts.max_face_num, opts.face_sort_type,
                                   float(opts.min_face_size))
         n = len(raw["boxes"])
         if n == 0:
             more = f" of at least {opts.min_face_size:g} px" if opts.min_face_size > 0 else ""
             raise error(222202, f"no face{more} found in {what}")
+        if not tokens:
+            return [], raw
         digest = image_digest(img)
         faces = [self._face_info(digest, raw["boxes"][i], raw["scores"][i], raw["landmarks"][i],
                                  raw["angles"][i]) for i in range(n)]
@@ -333,6 +355,17 @@ class FaceEngine:
             cached.setflags(write=False)
             self._tokens.put(face.face_token, face, self._embedder.id, embedding=cached)
         return faces, embeddings
+
+    def _embed_faces(self, image: ImageLike, image_type: Optional[str], max_face_num: int,
+                     what: str = "the image") -> Tuple[List[FaceInfo], np.ndarray]:
+        """Faces (largest first, at most ``max_face_num``) and their embeddings, from one detector
+        and one batched embedder call; a face token gives its one cached face. For the library."""
+        if is_face_token(image, image_type):
+            token = str(image).strip().lower()
+            entry = self._token_entry(token)
+            return [entry.face], self._token_embedding(token)[None, :].copy()
+        img = load_image(image, image_type)
+        return self._detect_embed(img, DetectOptions(max_face_num=max_face_num), what)
 
     def _largest_face(self, image: ImageLike, image_type: Optional[str], what: str
                       ) -> Tuple[str, np.ndarray]:

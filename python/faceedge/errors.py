@@ -22,7 +22,10 @@ __all__ = [
     "ModelError",
     "RuntimeUnavailableError",
     "InferenceError",
+    "AlreadyExistsError",
+    "LibraryError",
     "CODES",
+    "PYTHON_ONLY_CODES",
     "error",
     "from_core",
 ]
@@ -80,7 +83,12 @@ class NoFaceError(FaceEdgeError):
 
 
 class NotFoundError(FaceEdgeError, LookupError):
-    """A referenced object does not exist (Baidu 222209 face token, later the library's codes)."""
+    """A referenced object does not exist (222209 face token, 2231xx group / user / face, 222207
+    no enrolled user matches)."""
+
+
+class AlreadyExistsError(FaceEdgeError):
+    """The face library already holds what the call would create (Baidu 223101 / 223102 / 223105)."""
 
 
 class ModelError(FaceEdgeError, OSError):
@@ -95,7 +103,13 @@ class InferenceError(FaceEdgeError, RuntimeError):
     """ONNX Runtime failed while running a model (faceedge 229013)."""
 
 
-# code -> (class, Baidu-style English message). Same codes as cpp/include/faceedge/error.h.
+class LibraryError(FaceEdgeError, OSError):
+    """A face library file cannot be used: enrolled with another embedder, not a faceedge library,
+    in use by another process, or closed (faceedge 229021-229023)."""
+
+
+# code -> (class, Baidu-style English message). The codes the C++ core can raise are exactly those
+# of cpp/include/faceedge/error.h; PYTHON_ONLY_CODES lists the others (the face library's).
 CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     # 2162xx: image problems
     216200: (ImageError, "empty image"),
@@ -103,17 +117,38 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     216202: (ImageError, "image size error"),
     # 2220xx: parameter format errors
     222001: (InvalidParameterError, "param is null"),
+    222002: (InvalidParameterError, "param[start] format error"),
+    222003: (InvalidParameterError, "param[length] format error"),
+    222005: (InvalidParameterError, "param[group_id_list] format error"),
+    222006: (InvalidParameterError, "group_id format error"),
+    222007: (InvalidParameterError, "uid format error"),
+    222010: (InvalidParameterError, "user_info format error"),
     222013: (InvalidParameterError, "param[image] format error"),
     222015: (InvalidParameterError, "param[image_type] format error"),
     222016: (InvalidParameterError, "param[max_face_num] format error"),
     222017: (InvalidParameterError, "param[face_field] format error"),
+    222019: (InvalidParameterError, "param[quality_control] format error"),
+    222020: (InvalidParameterError, "param[liveness_control] format error"),
+    222021: (InvalidParameterError, "param[max_user_num] format error"),
     222024: (InvalidParameterError, "param[face_type] format error"),
     222025: (InvalidParameterError, "param[face_token] format error"),
+    222030: (InvalidParameterError, "param[match_threshold] format error"),
     # 2222xx-2223xx: results
     222202: (NoFaceError, "pic not has face"),
+    222207: (NotFoundError, "match user is not found"),
     222208: (InvalidParameterError, "the number of image is incorrect"),
     222209: (NotFoundError, "face token not exist"),
+    222210: (InvalidParameterError, "the number of user's faces is beyond the limit"),
     222302: (FaceEdgeError, "system error"),
+    # 2231xx: face library
+    223100: (NotFoundError, "group is not exist"),
+    223101: (AlreadyExistsError, "group is already exist"),
+    223102: (AlreadyExistsError, "user is already exist"),
+    223103: (NotFoundError, "user is not exist"),
+    223104: (InvalidParameterError, "group_list is too large"),
+    223105: (AlreadyExistsError, "face is already exist"),
+    223106: (NotFoundError, "face is not exist"),
+    223111: (NotFoundError, "dst group is not exist"),
     # 229xxx: faceedge-local, no Baidu equivalent
     229000: (FaceEdgeError, "internal error"),
     229001: (ModelError, "model file not found"),
@@ -124,7 +159,19 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     229012: (RuntimeUnavailableError, "execution provider unavailable"),
     229013: (InferenceError, "inference failed"),
     229014: (InvalidParameterError, "invalid argument"),
+    229020: (InvalidParameterError, "option not available yet"),
+    229021: (LibraryError, "library embedder mismatch"),
+    229022: (LibraryError, "library file unusable"),
+    229023: (LibraryError, "library is closed"),
 }
+
+# Raised only by the Python face library (python/faceedge/library/), never by the C++ core: the
+# test that keeps CODES equal to error.h leaves these out.
+PYTHON_ONLY_CODES = frozenset({
+    222002, 222003, 222005, 222006, 222007, 222010, 222019, 222020, 222021, 222030,
+    222207, 222210, 223100, 223101, 223102, 223103, 223104, 223105, 223106, 223111,
+    229020, 229021, 229022, 229023,
+})
 
 
 def error(code: int, detail: str = "") -> FaceEdgeError:

@@ -2,20 +2,32 @@
 
 Values may come as Python numbers or, as in Baidu's HTTP forms and SDKs, as strings ("10").
 Each bad value raises :class:`~faceedge.errors.InvalidParameterError` with Baidu's code for the
-parameter (222016 max_face_num, 222017 face_field) or faceedge's 229014 where Baidu has none,
-and the message names the value received.
+parameter (222016 max_face_num, 222017 face_field, 222006 group_id, ...) or faceedge's 229014
+where Baidu has none, and the message names the value received.
+
+The face library's options (ids, ``user_info``, ``group_id_list``, ``match_threshold``,
+``max_user_num``, ``quality_control`` / ``liveness_control``, ``action_type``, ``start`` /
+``length``) follow Baidu face v3's limits: ids are 1..48 characters of ``[A-Za-z0-9_]``,
+``user_info`` at most 256 bytes (UTF-8), at most 10 groups per search.
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from typing import Iterable, Optional, Tuple, Union
+from typing import Iterable, List, Optional, Tuple, Union
 
 from .errors import error
 
 __all__ = ["DetectOptions", "parse_detect_options", "parse_max_face_num", "parse_face_sort_type",
            "parse_min_face_size", "parse_face_field", "MAX_FACE_NUM", "SUPPORTED_FACE_FIELDS",
-           "UNSUPPORTED_FACE_FIELDS"]
+           "UNSUPPORTED_FACE_FIELDS", "parse_group_id", "parse_user_id", "parse_user_info",
+           "parse_group_id_list", "parse_match_threshold", "parse_max_user_num",
+           "parse_search_max_face_num", "parse_quality_control", "parse_liveness_control",
+           "parse_action_type", "parse_start", "parse_length", "MAX_ID_LENGTH",
+           "MAX_USER_INFO_BYTES", "MAX_GROUPS_PER_SEARCH", "MAX_FACES_PER_USER",
+           "MAX_USER_NUM_SEARCH", "MAX_USER_NUM_MULTI_SEARCH", "MAX_FACE_NUM_MULTI_SEARCH",
+           "MAX_LIST_LENGTH", "CONTROL_LEVELS"]
 
 MAX_FACE_NUM = 120  # Baidu's limit
 
@@ -142,3 +154,179 @@ def parse_detect_options(max_face_num: object = 1, face_sort_type: object = 0,
         min_face_size=parse_min_face_size(min_face_size),
         face_field=parse_face_field(face_field),  # type: ignore[arg-type]
     )
+
+
+# ---- face library ---------------------------------------------------------------------------
+
+MAX_ID_LENGTH = 48  # group_id and user_id: [A-Za-z0-9_]{1,48}
+MAX_USER_INFO_BYTES = 256
+MAX_FACES_PER_USER = 20
+MAX_GROUPS_PER_SEARCH = 10
+MAX_USER_NUM_SEARCH = 50
+MAX_USER_NUM_MULTI_SEARCH = 20
+MAX_FACE_NUM_MULTI_SEARCH = 10
+MAX_LIST_LENGTH = 1000  # get_group_users / get_group_list ``length``
+CONTROL_LEVELS = ("NONE", "LOW", "NORMAL", "HIGH")  # quality_control / liveness_control
+
+_ID_RE = re.compile(r"[A-Za-z0-9_]{1,%d}" % MAX_ID_LENGTH)
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _parse_id(value: object, code: int, name: str) -> str:
+    if value is None:
+        raise error(222001, f"param[{name}] is null")
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
+        raise error(code, f"{name} must be 1 to {MAX_ID_LENGTH} characters of letters, digits "
+                          f"and underscore, got {_shown(value)}")
+    return value
+
+
+def parse_group_id(value: object, name: str = "group_id") -> str:
+    """A group id: ``[A-Za-z0-9_]{1,48}`` (222006; None is 222001)."""
+    return _parse_id(value, 222006, name)
+
+
+def parse_user_id(value: object, name: str = "user_id") -> str:
+    """A user id: ``[A-Za-z0-9_]{1,48}`` (222007; None is 222001)."""
+    return _parse_id(value, 222007, name)
+
+
+def parse_user_info(value: object) -> Optional[str]:
+    """``user_info``: None (keep / empty) or a str of at most 256 UTF-8 bytes (222010)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise error(222010, f"user_info must be a str, got {type(value).__name__}")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise error(222010, "user_info is not encodable as UTF-8") from None
+    if size > MAX_USER_INFO_BYTES:
+        raise error(222010, f"user_info is {size} bytes in UTF-8, at most {MAX_USER_INFO_BYTES}")
+    return value
+
+
+def parse_group_id_list(value: Union[str, Iterable[str], None]) -> List[str]:
+    """``group_id_list``: comma-separated str or a list of ids; 1..10 distinct groups.
+
+    Raises 222005 for a malformed list or id, 223104 for more than 10 groups.
+    """
+    if value is None:
+        raise error(222001, "param[group_id_list] is null")
+    if isinstance(value, str):
+        items: List[object] = [v.strip() for v in value.split(",")]
+    else:
+        try:
+            items = list(value)  # type: ignore[arg-type]
+        except TypeError:
+            raise error(222005, "group_id_list must be a comma-separated str or a list of "
+                                f"group ids, got {type(value).__name__}") from None
+    bad = [v for v in items if not isinstance(v, str) or not _ID_RE.fullmatch(v)]
+    if bad or not items:
+        raise error(222005, "group_id_list must name 1 to 10 group ids of 1 to "
+                            f"{MAX_ID_LENGTH} letters, digits and underscore"
+                            + (f"; bad: {_shown(bad)}" if bad else ""))
+    groups: List[str] = []
+    for v in items:
+        if v not in groups:
+            groups.append(v)  # type: ignore[arg-type]
+    if len(groups) > MAX_GROUPS_PER_SEARCH:
+        raise error(223104, f"group_id_list names {len(groups)} groups, at most "
+                            f"{MAX_GROUPS_PER_SEARCH}")
+    return groups
+
+
+def parse_match_threshold(value: object) -> float:
+    """``match_threshold``: a score 0..100 (222030)."""
+    number: Optional[float] = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    else:
+        try:
+            number = float(value)  # type: ignore[arg-type]  # numpy scalars
+        except (TypeError, ValueError):
+            number = None
+    if number is None or not math.isfinite(number) or not 0.0 <= number <= 100.0:
+        raise error(222030, f"match_threshold must be a score from 0 to 100, got {_shown(value)}")
+    return number
+
+
+def parse_max_user_num(value: object, limit: int = MAX_USER_NUM_SEARCH) -> int:
+    """``max_user_num``: 1..50 for search, 1..20 for multi_search (222021)."""
+    n = _as_int(value)
+    if n is None or not 1 <= n <= limit:
+        raise error(222021, f"max_user_num must be an integer from 1 to {limit}, "
+                            f"got {_shown(value)}")
+    return n
+
+
+def parse_search_max_face_num(value: object) -> int:
+    """``max_face_num`` of multi_search: 1..10 (222016)."""
+    n = _as_int(value)
+    if n is None or not 1 <= n <= MAX_FACE_NUM_MULTI_SEARCH:
+        raise error(222016, f"max_face_num must be an integer from 1 to "
+                            f"{MAX_FACE_NUM_MULTI_SEARCH}, got {_shown(value)}")
+    return n
+
+
+def _parse_control(value: object, code: int, name: str, later: str) -> str:
+    level = value.strip().upper() if isinstance(value, str) else None
+    if level not in CONTROL_LEVELS:
+        raise error(code, f"{name} must be one of {', '.join(CONTROL_LEVELS)}, got {_shown(value)}")
+    if level != "NONE":
+        raise error(229020, f"{name}={level} is not available yet: this version has no {later} "
+                            f"model, so only {name}=NONE is accepted (nothing is silently skipped)")
+    return level  # type: ignore[return-value]
+
+
+def parse_quality_control(value: object) -> str:
+    """``quality_control``: NONE, LOW, NORMAL or HIGH (222019 otherwise).
+
+    Only NONE is implemented yet: LOW / NORMAL / HIGH raise 229020 rather than being ignored.
+    """
+    return _parse_control(value, 222019, "quality_control", "face quality")
+
+
+def parse_liveness_control(value: object) -> str:
+    """``liveness_control``: NONE, LOW, NORMAL or HIGH (222020 otherwise).
+
+    Only NONE is implemented yet: LOW / NORMAL / HIGH raise 229020 rather than being ignored.
+    """
+    return _parse_control(value, 222020, "liveness_control", "liveness")
+
+
+def parse_action_type(value: object, allowed: Tuple[str, ...]) -> str:
+    """``action_type``: one of ``allowed`` (case-insensitive). Baidu has no code of its own for a
+    bad action_type, so this is faceedge's 229014."""
+    kind = value.strip().upper() if isinstance(value, str) else None
+    if kind not in allowed:
+        raise error(229014, f"action_type must be {' or '.join(allowed)}, got {_shown(value)}")
+    return kind  # type: ignore[return-value]
+
+
+def parse_start(value: object) -> int:
+    """``start``: an offset >= 0 (222002)."""
+    n = _as_int(value)
+    if n is None or n < 0:
+        raise error(222002, f"start must be an integer >= 0, got {_shown(value)}")
+    return n
+
+
+def parse_length(value: object) -> int:
+    """``length``: 1..1000 items (222003)."""
+    n = _as_int(value)
+    if n is None or not 1 <= n <= MAX_LIST_LENGTH:
+        raise error(222003, f"length must be an integer from 1 to {MAX_LIST_LENGTH}, "
+                            f"got {_shown(value)}")
+    return n

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
 __all__ = ["Point", "Location", "Angle", "FaceInfo", "DetectResult", "MatchResult",
-           "baidu_landmark4"]
+           "baidu_landmark4", "AddUserResult", "UserEntry", "GetUserResult", "FaceEntry",
+           "FaceListResult", "GroupUsersResult", "GroupListResult", "UserMatch", "SearchResult",
+           "MultiSearchFace", "MultiSearchResult"]
 
 
 def _r2(value: float) -> float:
@@ -128,3 +130,136 @@ class MatchResult:
     def to_dict(self) -> Dict[str, Any]:
         return {"score": round(float(self.score), 4), "cosine": round(float(self.cosine), 6),
                 "face_list": [{"face_token": t} for t in self.face_list]}
+
+
+# ---- face library ---------------------------------------------------------------------------
+# Calls whose Baidu ``result`` is null (face_delete, delete_user, user_copy, group_add,
+# group_delete) return None.
+
+
+@dataclass(frozen=True)
+class AddUserResult:
+    """add_user / update_user ``result``: the enrolled face's token and box."""
+
+    face_token: str
+    location: Location
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"face_token": self.face_token, "location": self.location.to_dict()}
+
+
+@dataclass(frozen=True)
+class UserEntry:
+    """One item of get_user's ``user_list``."""
+
+    user_info: str
+    group_id: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"user_info": self.user_info, "group_id": self.group_id}
+
+
+@dataclass(frozen=True)
+class GetUserResult:
+    """get_user ``result``: ``{"user_list": [{"user_info", "group_id"}]}``."""
+
+    user_list: List[UserEntry] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"user_list": [u.to_dict() for u in self.user_list]}
+
+
+@dataclass(frozen=True)
+class FaceEntry:
+    """One item of face_getlist's ``face_list``; ``ctime`` is local time, Baidu's
+    ``"YYYY-MM-DD HH:MM:SS"``."""
+
+    face_token: str
+    ctime: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"face_token": self.face_token, "ctime": self.ctime}
+
+
+@dataclass(frozen=True)
+class FaceListResult:
+    """face_getlist ``result``: ``{"face_list": [{"face_token", "ctime"}]}``, oldest first."""
+
+    face_list: List[FaceEntry] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"face_list": [f.to_dict() for f in self.face_list]}
+
+
+@dataclass(frozen=True)
+class GroupUsersResult:
+    """get_group_users ``result``: ``{"user_id_list": [...]}``, in enrolment order."""
+
+    user_id_list: List[str] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"user_id_list": list(self.user_id_list)}
+
+
+@dataclass(frozen=True)
+class GroupListResult:
+    """get_group_list ``result``: ``{"group_id_list": [...]}``, in creation order."""
+
+    group_id_list: List[str] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"group_id_list": list(self.group_id_list)}
+
+
+@dataclass(frozen=True)
+class UserMatch:
+    """One enrolled user matching a face: ``score`` 0..100 is the best of the user's faces.
+
+    ``cosine`` (the raw cosine behind ``score``) is an attribute only: ``to_dict()`` keeps
+    Baidu's exact shape.
+    """
+
+    group_id: str
+    user_id: str
+    user_info: str
+    score: float
+    cosine: float = 0.0
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"group_id": self.group_id, "user_id": self.user_id, "user_info": self.user_info,
+                "score": round(float(self.score), 4)}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """search ``result``: the query face's token and the best users, best first."""
+
+    face_token: str
+    user_list: List[UserMatch] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"face_token": self.face_token, "user_list": [u.to_dict() for u in self.user_list]}
+
+
+@dataclass(frozen=True)
+class MultiSearchFace:
+    """One face of a multi_search: its token, box and matching users (possibly none)."""
+
+    face_token: str
+    location: Location
+    user_list: List[UserMatch] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"face_token": self.face_token, "location": self.location.to_dict(),
+                "user_list": [u.to_dict() for u in self.user_list]}
+
+
+@dataclass(frozen=True)
+class MultiSearchResult:
+    """multi_search ``result``: ``{"face_num": n, "face_list": [...]}``, largest face first."""
+
+    face_num: int
+    face_list: List[MultiSearchFace] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"face_num": int(self.face_num), "face_list": [f.to_dict() for f in self.face_list]}
