@@ -97,3 +97,21 @@ class Gallery:
                min_cosine: float = -1.0) -> List[Dict[str, np.ndarray]]:
         """queries float32 (n, dim) -> per query {user_keys int64 (k,), face_ids int64 (k,),
         group_keys int32 (k,), cosines float32 (k,)}, best first, k <= max_users."""
+
+# ---- quality and liveness (issue 4: cpp/src/quality/, cpp/src/models/minifasnet_liveness.cpp) --
+def face_quality(image: np.ndarray, boxes: np.ndarray, landmarks: np.ndarray) -> Dict[str, np.ndarray]:
+    """BGR uint8 HxWx3, boxes (n,4) [x,y,w,h], landmarks (n,5,2) -> {blur float32 (n,) in [0,1]
+    (0 sharp), illumination float32 (n,) in [0,255] (mean luma Y of the face box),
+    completeness int32 (n,) 0/1 (box inside the image), size float32 (n,) (shorter box side)}."""
+
+class Liveness:
+    def __init__(self, models: Sequence[Tuple[str, str, float]], providers: ProviderList = ...,
+                 allow_fallback: bool = False, threads: int = 0) -> None:
+        """models: (family, path, crop scale) per member of the fused set, e.g.
+        [("minifasnet_liveness", ".../minifasnet_v2_2.7_80x80.onnx", 2.7),
+         ("minifasnet_liveness", ".../minifasnet_v1se_4.0_80x80.onnx", 4.0)]."""
+    @property
+    def providers(self) -> List[str]: ...
+    def score(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """BGR uint8 HxWx3 + boxes (n,4) -> (n,3) float32: the members' softmax vectors summed
+        and divided by their count (index 1 = live). All faces in one batch per member."""
