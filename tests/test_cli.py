@@ -74,3 +74,16 @@ def test_python_dash_m(models_dir):
     proc = subprocess.run([sys.executable, "-m", "faceedge", "models", "list", "--json",
                            "--models", str(models_dir)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and json.loads(proc.stdout)
+
+
+def test_faceverify_and_liveness_control(capsys, models_dir, testdata_dir):
+    live = testdata_dir / "liveness"
+    code, out, _ = run(capsys, "faceverify", live / "live_T1.jpg", "--models", models_dir)
+    result = json.loads(out)
+    assert code == 0 and result["face_liveness"] > result["thresholds"]["frr_1e-3"]
+    code, _, err = run(capsys, "faceverify", live / "live_T1.jpg", live / "live_T1.jpg",
+                       "--models", models_dir)
+    assert code == 2 and json.loads(err)["error_code"] == 222208
+    code, _, err = run(capsys, "detect", live / "spoof_F2_screen.jpg", "--liveness-control",
+                       "NORMAL", "--models", models_dir)
+    assert code == 1 and json.loads(err)["error_code"] == 223120

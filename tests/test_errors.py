@@ -6,8 +6,9 @@ import pytest
 
 from faceedge import errors
 from faceedge.errors import (CODES, PYTHON_ONLY_CODES, AlreadyExistsError, FaceEdgeError, ImageError,
-                             InferenceError, InvalidParameterError, LibraryError, ModelError,
-                             NoFaceError, NotFoundError, RuntimeUnavailableError)
+                             InferenceError, InvalidParameterError, LibraryError, LivenessError,
+                             ModelError, NoFaceError, NotFoundError, QualityError,
+                             RuntimeUnavailableError)
 
 
 def header_codes(repo_dir):
@@ -41,7 +42,10 @@ def test_table_equals_core_error_codes():
     (223100, NotFoundError, LookupError), (223103, NotFoundError, LookupError),
     (222207, NotFoundError, LookupError), (223101, AlreadyExistsError, FaceEdgeError),
     (223105, AlreadyExistsError, FaceEdgeError), (223104, InvalidParameterError, ValueError),
-    (229020, InvalidParameterError, ValueError), (229021, LibraryError, OSError),
+    (229021, LibraryError, OSError), (223114, QualityError, FaceEdgeError),
+    (223115, QualityError, FaceEdgeError), (223116, QualityError, FaceEdgeError),
+    (223129, QualityError, FaceEdgeError), (222213, QualityError, FaceEdgeError),
+    (223120, LivenessError, FaceEdgeError), (222208, InvalidParameterError, ValueError),
 ])
 def test_classes_and_builtin_bases(code, cls, builtin):
     exc = errors.from_core(code, "detail")
@@ -51,6 +55,10 @@ def test_classes_and_builtin_bases(code, cls, builtin):
 
 def test_baidu_messages():
     assert errors.error(222202).error_msg == "pic not has face"
+    assert errors.error(223114).error_msg == "face is fuzzy"
+    assert errors.error(223115).error_msg == "face light is not good"
+    assert errors.error(223116).error_msg == "incomplete face"
+    assert errors.error(223120).error_msg == "liveness check fail"
     assert errors.error(216201).error_msg == "image format error"
     assert errors.error(216202, "width is 5000 px").error_msg == "image size error: width is 5000 px"
     assert errors.error(222209, "face token not exist: abc").error_msg == "face token not exist: abc"

@@ -60,8 +60,10 @@ def test_manifest_fields(manifest, models_dir):
 
 
 def test_packs(manifest):
-    assert dict(manifest.pack("default")) == {"detector": "yunet_dynamic", "embedder": "sface_int8bq_ortfix"}
-    assert dict(manifest.pack("fast")) == {"detector": "yunet_dynamic", "embedder": "mobilefacenet_foamliu"}
+    assert dict(manifest.pack("default")) == {"detector": "yunet_dynamic", "embedder": "sface_int8bq_ortfix",
+                                              "liveness": "minifasnet_pair"}
+    assert dict(manifest.pack("fast")) == {"detector": "yunet_dynamic", "embedder": "mobilefacenet_foamliu",
+                                           "liveness": "minifasnet_pair"}
     with pytest.raises(InvalidParameterError):
         manifest.pack("nope")
 
@@ -82,6 +84,22 @@ def test_embedder_calibration(manifest):
     assert 0.181 < mfn.score80_cosine < 0.547 and mfn.calibration["provisional"]
     with pytest.raises(ModelError):
         manifest.get("yunet_dynamic").score80_cosine  # noqa: B018
+
+
+def test_liveness_pair(manifest):
+    pair = manifest.model_set("minifasnet_pair")
+    assert pair.role == "liveness"
+    assert [(e.file, e.family, e.crop_scale) for e in pair.members] == [
+        ("liveness/minifasnet_v2_2.7_80x80.onnx", "minifasnet_liveness", 2.7),
+        ("liveness/minifasnet_v1se_4.0_80x80.onnx", "minifasnet_liveness", 4.0)]
+    cal = pair.calibration
+    points = [cal[k] for k in ("frr_1e-4", "frr_1e-3", "frr_1e-2")]
+    gate = [cal["gate"][k] for k in ("frr_1e-4", "frr_1e-3", "frr_1e-2")]
+    # most permissive first; GATE never more permissive than COMMON; all provisional
+    assert points == sorted(points) and gate == sorted(gate) and all(0 < p < 1 for p in points + gate)
+    assert all(g >= p for g, p in zip(gate, points)) and cal["provisional"]
+    # a single liveness model is a set of one
+    assert manifest.model_set("minifasnet_v2_2.7").members == (manifest.get("minifasnet_v2_2.7"),)
 
 
 def test_unknown_model_id(manifest):

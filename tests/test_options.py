@@ -48,6 +48,7 @@ def test_min_face_size_invalid(value):
 @pytest.mark.parametrize("value,expected", [
     (None, ()), ("", ()), ("landmark", ("landmark",)), (["landmark"], ("landmark",)),
     ("landmark, landmark", ("landmark",)), (" landmark ,", ("landmark",)), ((), ()),
+    ("quality,liveness", ("quality", "liveness")), (["liveness", "landmark"], ("liveness", "landmark")),
 ])
 def test_face_field_valid(value, expected):
     assert parse_face_field(value) == expected
@@ -55,7 +56,7 @@ def test_face_field_valid(value, expected):
 
 @pytest.mark.parametrize("name", ["age", "beauty", "expression", "face_shape", "gender", "glasses",
                                   "eye_status", "emotion", "face_type", "mask", "spoofing",
-                                  "quality", "feature", "landmark72", "landmark150"])
+                                  "feature", "landmark72", "landmark150"])
 def test_face_field_not_computed_is_222017(name):
     err = failure(parse_face_field, f"landmark,{name}")
     assert err.error_code == 222017 and name in err.error_msg and "not computed" in err.error_msg

@@ -9,5 +9,7 @@ void bind_runtime(pybind11::module_& m);  // bind_runtime.cpp: runtime_info, Ort
 void bind_vision(pybind11::module_& m);   // bind_vision.cpp: estimate_similarity, align_face
 void bind_engine(pybind11::module_& m);   // bind_engine.cpp: Engine
 void bind_gallery(pybind11::module_& m);  // bind_gallery.cpp: Gallery, set_simd_level, dot kernels
+void bind_quality(pybind11::module_& m);  // bind_quality.cpp: face_quality
+void bind_liveness(pybind11::module_& m); // bind_liveness.cpp: Liveness, liveness_crop(_rect)
 
 }  // namespace faceedge::python

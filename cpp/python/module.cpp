@@ -4,11 +4,13 @@
 #include "faceedge/version.h"
 
 PYBIND11_MODULE(_core, m) {
-  m.doc() = "faceedge compiled core: ONNX Runtime binding, detection, alignment, embedding, search";
+  m.doc() = "faceedge compiled core: ONNX Runtime binding, detection, alignment, embedding, search, quality, liveness";
   m.attr("__version__") = FACEEDGE_VERSION_STRING;
   faceedge::python::bind_errors(m);
   faceedge::python::bind_runtime(m);
   faceedge::python::bind_vision(m);
   faceedge::python::bind_engine(m);
   faceedge::python::bind_gallery(m);
+  faceedge::python::bind_quality(m);
+  faceedge::python::bind_liveness(m);
 }

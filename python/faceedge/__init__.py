@@ -7,6 +7,7 @@ parses Baidu options, resolves model files and shapes results as Baidu's JSON::
     engine = faceedge.FaceEngine(models="path/to/models")
     engine.detect("photo.jpg").to_dict()          # {"face_num": 1, "face_list": [...]}
     engine.match("a.jpg", "b.jpg").score          # 0..100, 80 at false-accept rate 1e-4
+    engine.faceverify(["frame.jpg"]).face_liveness  # image liveness, 0..1
 
     with faceedge.FaceLibrary("gate.db", engine) as lib:
         lib.add_user("alice.jpg", "staff", "alice")
@@ -18,15 +19,17 @@ from . import _runtime
 from ._runtime import runtime_info
 from .engine import FaceEngine, cosine_from_score, score_from_cosine
 from .errors import (CODES, AlreadyExistsError, FaceEdgeError, ImageError, InferenceError,
-                     InvalidParameterError, LibraryError, ModelError, NoFaceError, NotFoundError,
-                     RuntimeUnavailableError)
+                     InvalidParameterError, LibraryError, LivenessError, ModelError, NoFaceError,
+                     NotFoundError, QualityError, RuntimeUnavailableError)
 from .images import is_face_token, load_image
 from .models import find_model, list_models, load_manifest, verify_models
 from .options import DetectOptions, parse_detect_options
 from .library import FaceLibrary
+from .quality import LIVENESS_LEVELS, QUALITY_LEVELS
 from .results import (AddUserResult, Angle, DetectResult, FaceEntry, FaceInfo, FaceListResult,
-                      GetUserResult, GroupListResult, GroupUsersResult, Location, MatchResult,
-                      MultiSearchFace, MultiSearchResult, Point, SearchResult, UserEntry, UserMatch)
+                      FaceQuality, FaceVerifyResult, GetUserResult, GroupListResult,
+                      GroupUsersResult, Location, MatchResult, MultiSearchFace, MultiSearchResult,
+                      Point, SearchResult, UserEntry, UserMatch)
 
 try:
     __version__ = _metadata.version("faceedge")
@@ -50,7 +53,9 @@ __all__ = [
     "parse_detect_options",
     "DetectResult",
     "MatchResult",
+    "FaceVerifyResult",
     "FaceInfo",
+    "FaceQuality",
     "Location",
     "Angle",
     "Point",
@@ -76,6 +81,10 @@ __all__ = [
     "InferenceError",
     "AlreadyExistsError",
     "LibraryError",
+    "QualityError",
+    "LivenessError",
+    "QUALITY_LEVELS",
+    "LIVENESS_LEVELS",
 ]
 
 # Register the installed onnxruntime wheel's library with the core now, before anything can load

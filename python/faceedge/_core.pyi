@@ -102,7 +102,16 @@ class Gallery:
 def face_quality(image: np.ndarray, boxes: np.ndarray, landmarks: np.ndarray) -> Dict[str, np.ndarray]:
     """BGR uint8 HxWx3, boxes (n,4) [x,y,w,h], landmarks (n,5,2) -> {blur float32 (n,) in [0,1]
     (0 sharp), illumination float32 (n,) in [0,255] (mean luma Y of the face box),
-    completeness int32 (n,) 0/1 (box inside the image), size float32 (n,) (shorter box side)}."""
+    completeness int32 (n,) 0/1 (1 when both the box and the head area its 5 landmarks imply lie
+    inside the image: a cut face often still gets a box that stops at the border),
+    size float32 (n,) (shorter box side)}."""
+
+def liveness_crop_rect(width: int, height: int, box: np.ndarray, scale: float
+                       ) -> Tuple[int, int, int, int]:
+    """The MiniFASNet patch for box (4,) [x,y,w,h]: (left, top, right, bottom), inclusive. For tests."""
+def liveness_crop(image: np.ndarray, box: np.ndarray, scale: float, width: int = 80,
+                  height: int = 80) -> np.ndarray:
+    """One face's network input: (height, width, 3) float32 BGR 0..255, stretched bilinear. For tests."""
 
 class Liveness:
     def __init__(self, models: Sequence[Tuple[str, str, float]], providers: ProviderList = ...,

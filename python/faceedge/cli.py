@@ -1,11 +1,13 @@
 """The ``faceedge`` command line.
 
     faceedge detect PHOTO [--max-face-num N] [--face-sort-type 0|1] [--min-face-size PX]
-    faceedge match A B
+                          [--face-field F] [--quality-control L] [--liveness-control L]
+    faceedge match A B [--quality-control L] [--liveness-control L]
+    faceedge faceverify PHOTO [PHOTO ...] [--face-field F] [--option COMMON|GATE]
     faceedge models list | verify [ID ...] | prepare [ID ...]
     faceedge info
 
-``detect`` and ``match`` print Baidu's ``result`` JSON on stdout. Errors print Baidu's
+``detect``, ``match`` and ``faceverify`` print Baidu's ``result`` JSON on stdout. Errors print Baidu's
 ``{"error_code", "error_msg"}`` on stderr; the exit status is 2 for parameter and image errors,
 3 for model and runtime errors, 1 for anything else (no face, unknown face token, ...).
 """
@@ -48,16 +50,34 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     from .options import parse_detect_options
 
     # Validate the options before loading any model, so a typo fails fast.
-    parse_detect_options(args.max_face_num, args.face_sort_type, args.min_face_size, args.face_field)
+    parse_detect_options(args.max_face_num, args.face_sort_type, args.min_face_size, args.face_field,
+                         args.quality_control, args.liveness_control)
     result = _engine(args).detect(args.photo, max_face_num=args.max_face_num,
                                   face_sort_type=args.face_sort_type,
-                                  min_face_size=args.min_face_size, face_field=args.face_field)
+                                  min_face_size=args.min_face_size, face_field=args.face_field,
+                                  quality_control=args.quality_control,
+                                  liveness_control=args.liveness_control)
     _print_json(result.to_dict())
     return 0
 
 
 def _cmd_match(args: argparse.Namespace) -> int:
-    result = _engine(args).match(args.image1, args.image2)
+    from .options import parse_liveness_control, parse_quality_control
+
+    parse_quality_control(args.quality_control)
+    parse_liveness_control(args.liveness_control)
+    result = _engine(args).match(args.image1, args.image2, quality_control=args.quality_control,
+                                 liveness_control=args.liveness_control)
+    _print_json(result.to_dict())
+    return 0
+
+
+def _cmd_faceverify(args: argparse.Namespace) -> int:
+    from .options import parse_face_field, parse_faceverify_option
+
+    parse_face_field(args.face_field)
+    parse_faceverify_option(args.option)
+    result = _engine(args).faceverify(args.photos, face_field=args.face_field, option=args.option)
     _print_json(result.to_dict())
     return 0
 
@@ -110,7 +130,8 @@ def _cmd_models_prepare(args: argparse.Namespace) -> int:
     if args.ids:
         entries = [manifest.get(i) for i in args.ids]
     else:  # every model a pack uses that the manifest marks for preparation
-        ids = {i for roles in manifest.packs.values() for i in roles.values()}
+        ids = {e.id for roles in manifest.packs.values() for i in roles.values()
+               for e in manifest.model_set(i).members}
         entries = [manifest.get(i) for i in sorted(ids) if manifest.get(i).prepare]
     rows = []
     for entry in entries:
@@ -160,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     engine.add_argument("--threads", type=int, default=0,
                         help="intra-op threads per model (default: the runtime's choice)")
 
+    controls = "NONE, LOW, NORMAL or HIGH (default: %(default)s)"
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -169,15 +191,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--face-sort-type", default=0,
                    help="0: largest first, 1: nearest the centre first (default: %(default)s)")
     p.add_argument("--min-face-size", default=0, help="minimum face side in px (default: 0)")
-    p.add_argument("--face-field", default=None, help="Baidu face_field list (only 'landmark')")
+    p.add_argument("--face-field", default=None,
+                   help="Baidu face_field list: landmark, quality, liveness")
+    p.add_argument("--quality-control", default="NONE", help=controls)
+    p.add_argument("--liveness-control", default="NONE", help=controls)
     p.add_argument("--json", action="store_true", help="JSON output (the default for detect)")
     p.set_defaults(func=_cmd_detect)
 
     p = sub.add_parser("match", parents=[engine], help="compare the largest face of two photos")
     p.add_argument("image1")
     p.add_argument("image2")
+    p.add_argument("--quality-control", default="NONE", help=controls)
+    p.add_argument("--liveness-control", default="NONE", help=controls)
     p.add_argument("--json", action="store_true", help="JSON output (the default for match)")
     p.set_defaults(func=_cmd_match)
+
+    p = sub.add_parser("faceverify", parents=[engine],
+                       help="image liveness of 1, 3 or 8 photos of one person")
+    p.add_argument("photos", nargs="+", metavar="PHOTO")
+    p.add_argument("--face-field", default=None, help="extra fields: landmark, quality")
+    p.add_argument("--option", default="COMMON",
+                   help="COMMON or GATE (stricter thresholds) (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="JSON output (the default)")
+    p.set_defaults(func=_cmd_faceverify)
 
     models = sub.add_parser("models", help="list, verify or prepare model files")
     msub = models.add_subparsers(dest="models_command", metavar="ACTION")

@@ -20,17 +20,23 @@ so 80 means "as similar as the false-accept-1e-4 threshold", the convention of B
 from __future__ import annotations
 
 import math
+import os
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _runtime
 from .errors import FaceEdgeError, error
 from .images import ImageLike, is_face_token, load_image
-from .models import ModelEntry, ModelsArg, cache_dir, find_model, load_manifest
-from .options import DetectOptions, parse_detect_options
-from .results import Angle, DetectResult, FaceInfo, Location, MatchResult, Point
+from .models import ModelEntry, ModelSet, ModelsArg, cache_dir, find_model, load_manifest
+from .options import (DetectOptions, parse_detect_options, parse_face_field,
+                      parse_faceverify_option, parse_liveness_control, parse_quality_control)
+from .quality import THRESHOLD_KEYS, liveness_failure, quality_failure
+from .results import (Angle, DetectResult, FaceInfo, FaceQuality, FaceVerifyResult, Location,
+                      MatchResult, Point)
 from .tokens import FaceTokenCache, image_digest, make_face_token
 
 __all__ = ["FaceEngine", "score_from_cosine", "cosine_from_score", "normalize_providers",
@@ -44,6 +50,24 @@ ARCFACE_TEMPLATE_112 = np.array(
      [70.7299, 92.2041]], dtype=np.float32)
 
 ProviderSpec = Union[str, Tuple[str, Mapping[str, Any]], Mapping[str, Any]]
+
+FACEVERIFY_IMAGE_COUNTS = (1, 3, 8)  # Baidu's faceverify takes 1, 3 or 8 images of one person
+
+
+@dataclass(frozen=True)
+class _Face:
+    """A detected face with the figures measured for it (internal)."""
+
+    info: FaceInfo                         # without quality / liveness: what the token cache keeps
+    index: int                             # row in the detector's arrays (-1: from a face token)
+    quality: Optional[FaceQuality] = None
+    liveness: Optional[float] = None
+
+    def shown(self, face_field: Sequence[str]) -> FaceInfo:
+        """The FaceInfo to return: the requested ``quality`` / ``liveness`` filled in."""
+        return replace(self.info,
+                       quality=self.quality if "quality" in face_field else None,
+                       liveness=self.liveness if "liveness" in face_field else None)
 
 
 def score_from_cosine(cosine: float, threshold: float) -> float:
@@ -119,6 +143,24 @@ def normalize_providers(providers: Union[None, ProviderSpec, Sequence[ProviderSp
     return out
 
 
+def _detail(exc: FaceEdgeError) -> str:
+    """An error's message without Baidu's leading text for its code."""
+    from .errors import CODES
+
+    base = CODES.get(exc.error_code, (None, ""))[1]
+    return exc.error_msg[len(base) + 2:] if base and exc.error_msg.startswith(base + ": ") \
+        else exc.error_msg
+
+
+def _control_pair(value: Union[str, Sequence[str]], parse: Callable[[object], str]
+                  ) -> Tuple[str, str]:
+    """A control level for both images, or one per image from a pair."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return parse(value[0]), parse(value[1])
+    level = parse(value)
+    return level, level
+
+
 class FaceEngine:
     """Face detection, embedding and 1:1 matching with Baidu face v3 semantics, offline.
 
@@ -129,10 +171,16 @@ class FaceEngine:
             :func:`normalize_providers`); default CPU only.
         threads: intra-op threads per model session; 0 lets ONNX Runtime choose.
         allow_fallback: skip providers the runtime lacks instead of failing (229012).
-        pack: manifest pack naming the detector and embedder (``"default"``: YuNet + SFace,
-            ``"fast"``: YuNet + MobileFaceNet).
-        detector, embedder: manifest ids overriding the pack's choice for that role.
+        pack: manifest pack naming the detector, embedder and liveness set (``"default"``:
+            YuNet + SFace, ``"fast"``: YuNet + MobileFaceNet; both with the MiniFASNet pair).
+        detector, embedder, liveness: manifest ids overriding the pack's choice for that role
+            (``liveness``: a fused set such as ``"minifasnet_pair"`` or one liveness model).
         token_cache_size: how many face tokens this engine remembers (LRU).
+
+    The liveness models are loaded on first use (``liveness_control``, ``face_field``
+    "liveness", :meth:`faceverify`); an engine whose liveness files are missing detects, embeds
+    and matches as usual and raises ModelError 229001 naming the files only when liveness is
+    asked for.
 
     Raises:
         ModelError: a model file is missing (229001), corrupt (229002) or unusable (229003).
@@ -144,7 +192,7 @@ class FaceEngine:
                  providers: Union[None, ProviderSpec, Sequence[ProviderSpec]] = None,
                  threads: int = 0, allow_fallback: bool = False, pack: str = "default",
                  detector: Optional[str] = None, embedder: Optional[str] = None,
-                 token_cache_size: int = 10000) -> None:
+                 token_cache_size: int = 10000, liveness: Optional[str] = None) -> None:
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
             raise error(229014, f"threads must be an int >= 0 (0: the runtime's default), got {threads!r}")
         if isinstance(token_cache_size, bool) or not isinstance(token_cache_size, int) \
@@ -158,6 +206,19 @@ class FaceEngine:
         self._pack = pack
         self._threads = threads
         self._providers_requested = normalize_providers(providers)
+        self._allow_fallback = bool(allow_fallback)
+        self._models_arg = models
+        self._manifest = manifest
+        live_id = liveness or chosen.get("liveness")
+        self._liveness_set: Optional[ModelSet] = None
+        if live_id:
+            live_set = manifest.model_set(live_id)
+            if live_set.role != "liveness":
+                raise error(229014, f"model {live_id!r} is a {live_set.role}, not a liveness model")
+            self._liveness_set = live_set
+        self._liveness_model: Any = None  # _core.Liveness, created on first use
+        self._liveness_files: Dict[str, Path] = {}
+        self._liveness_lock = threading.Lock()
 
         self._core = _runtime.core()  # a missing build is 229010 before any model work
         self._paths: Dict[str, Path] = {}
@@ -170,7 +231,7 @@ class FaceEngine:
         self._engine = self._core.Engine(
             self._detector.family, str(self._loaded["detector"]),
             self._embedder.family, str(self._loaded["embedder"]),
-            providers=self._providers_requested, allow_fallback=bool(allow_fallback),
+            providers=self._providers_requested, allow_fallback=self._allow_fallback,
             threads=threads)
         self._tokens = FaceTokenCache(maxsize=token_cache_size)
 
@@ -221,11 +282,17 @@ class FaceEngine:
         """Execution providers the sessions really got."""
         return list(self._engine.providers)
 
+    @property
+    def liveness_id(self) -> Optional[str]:
+        """Manifest id of the liveness set (loaded on first use), or None."""
+        return self._liveness_set.id if self._liveness_set is not None else None
+
     # ---- public API ---------------------------------------------------------------------------
 
     def detect(self, image: ImageLike, max_face_num: int = 1, face_sort_type: int = 0,
                min_face_size: float = 0, face_field: Union[None, str, Sequence[str]] = None,
-               image_type: Optional[str] = None) -> DetectResult:
+               image_type: Optional[str] = None, quality_control: str = "NONE",
+               liveness_control: str = "NONE") -> DetectResult:
         """Find faces: box, probability, head pose, Baidu's 4 landmarks and the detector's 5.
 
         Args:
@@ -233,26 +300,45 @@ class FaceEngine:
             max_face_num: 1..120 faces to return (222016 otherwise).
             face_sort_type: 0 largest face first, 1 nearest the image centre first.
             min_face_size: drop faces whose shorter box side is under this many pixels.
-            face_field: Baidu's extra fields; only ``landmark`` is supported (always returned).
+            face_field: Baidu's extra fields: ``landmark`` (always returned), ``quality``
+                (blur, illumination, completeness; no occlusion), ``liveness``
+                (``{livemapscore}``, a faceedge addition). Others raise 222017 naming them.
             image_type: None (guess), ``"BASE64"`` or ``"FACE_TOKEN"``.
+            quality_control, liveness_control: NONE, LOW, NORMAL, HIGH. Faces failing the level
+                are left out of the result (Baidu's detect filters on liveness_control;
+                quality_control is faceedge's addition with the same meaning). The controls
+                apply to the ``max_face_num`` faces the detector returned.
 
         Returns:
-            DetectResult with ``face_num`` >= 1; every face gets a face token cached by the engine.
+            DetectResult with ``face_num`` >= 1; every face gets a face token cached by the engine
+            (with the quality and liveness figures measured, for later controls on the token).
 
         Raises:
             NoFaceError: 222202 when no face is found.
+            QualityError, LivenessError: when faces were found but none passes the controls
+                (the error of the first face: 223114 / 223115 / 223116 / 223129 / 222213 / 223120).
             ImageError, InvalidParameterError, NotFoundError: see :func:`faceedge.load_image`.
+            ModelError: 229001 when liveness is asked for and its model files are missing.
         """
-        opts = parse_detect_options(max_face_num, face_sort_type, min_face_size, face_field)
+        opts = parse_detect_options(max_face_num, face_sort_type, min_face_size, face_field,
+                                    quality_control, liveness_control)
+        qc, lc = opts.quality_control, opts.liveness_control
+        need_q = "quality" in opts.face_field or qc != "NONE"
+        need_l = "liveness" in opts.face_field or lc != "NONE"
+        thresholds = self._control_thresholds(lc)
         if is_face_token(image, image_type):
-            entry = self._token_entry(str(image))
-            return DetectResult(face_num=1, face_list=[entry.face])
+            face = self._token_face(str(image), need_q, need_l)
+            self._raise_failure(face, qc, lc, thresholds, None)
+            return DetectResult(face_num=1, face_list=[face.shown(opts.face_field)])
         img = load_image(image, image_type)
-        faces, raw = self._detect(img, opts, "the image")
-        for face, landmarks in zip(faces, raw["landmarks"]):
-            crop = self._core.align_face(img, np.ascontiguousarray(landmarks, dtype=np.float32))
-            self._tokens.put(face.face_token, face, self._embedder.id, crop=crop)
-        return DetectResult(face_num=len(faces), face_list=faces)
+        faces, raw = self._analyse(img, opts, "the image", need_q, need_l)
+        faces = self._passing(faces, qc, lc, thresholds, None)
+        for face in faces:
+            crop = self._core.align_face(
+                img, np.ascontiguousarray(raw["landmarks"][face.index], dtype=np.float32))
+            self._tokens.put(face.info.face_token, face.info, self._embedder.id, crop=crop,
+                             quality=face.quality, liveness=face.liveness)
+        return DetectResult(face_num=len(faces), face_list=[f.shown(opts.face_field) for f in faces])
 
     def embed(self, image: ImageLike, max_face_num: int = 1, face_sort_type: int = 0,
               min_face_size: float = 0, image_type: Optional[str] = None) -> np.ndarray:
@@ -274,8 +360,15 @@ class FaceEngine:
         return np.asarray(self._engine.embed(img, raw["landmarks"]), dtype=np.float32)
 
     def match(self, image1: ImageLike, image2: ImageLike, image_type1: Optional[str] = None,
-              image_type2: Optional[str] = None) -> MatchResult:
+              image_type2: Optional[str] = None,
+              quality_control: Union[str, Sequence[str]] = "NONE",
+              liveness_control: Union[str, Sequence[str]] = "NONE") -> MatchResult:
         """1:1 comparison of the largest face of each image (or of two face tokens).
+
+        Args:
+            quality_control, liveness_control: NONE, LOW, NORMAL or HIGH for both images, or a
+                pair ``(level for image1, level for image2)`` (Baidu sets them per image, e.g.
+                NONE for an ID photo and NORMAL for the live capture).
 
         Returns:
             MatchResult: ``score`` 0..100 (80 at the embedder's FAR 1e-4 cosine), the raw
@@ -283,19 +376,97 @@ class FaceEngine:
 
         Raises:
             NoFaceError: 222202 naming the image without a face; the errors of :meth:`detect`.
+            QualityError, LivenessError: the largest face of an image fails a control (the
+                message names the image).
         """
-        token1, e1 = self._largest_face(image1, image_type1, "image1")
-        token2, e2 = self._largest_face(image2, image_type2, "image2")
+        qc1, qc2 = _control_pair(quality_control, parse_quality_control)
+        lc1, lc2 = _control_pair(liveness_control, parse_liveness_control)
+        token1, e1 = self._largest_face(image1, image_type1, "image1", qc1, lc1)
+        token2, e2 = self._largest_face(image2, image_type2, "image2", qc2, lc2)
         cosine = float(np.clip(np.dot(e1.astype(np.float64), e2.astype(np.float64)), -1.0, 1.0))
         return MatchResult(score=score_from_cosine(cosine, self._threshold), cosine=cosine,
                            face_list=[token1, token2])
+
+    def faceverify(self, images: Union[ImageLike, Sequence[Any]],
+                   face_field: Union[None, str, Sequence[str]] = None,
+                   option: str = "COMMON") -> FaceVerifyResult:
+        """Image liveness of one person from 1, 3 or 8 images (Baidu's faceverify).
+
+        Each image's largest face gets a live score (``liveness.livemapscore``: the fused
+        MiniFASNet live probability, 0..1). The caller decides by comparing ``face_liveness``
+        with one of ``thresholds``, as with Baidu.
+
+        Args:
+            images: a list of 1, 3 or 8 images (any form :meth:`detect` takes, or Baidu's
+                ``{"image": ..., "image_type": ...}`` items); one image alone works too.
+            face_field: extra fields per face, as :meth:`detect` (``quality``, ``landmark``).
+            option: ``COMMON`` or ``GATE`` (a fixed gate camera): GATE returns the liveness
+                set's stricter ``gate`` thresholds (see README.md "Quality and liveness").
+
+        Returns:
+            FaceVerifyResult: ``face_liveness`` (the best score of the images), ``thresholds``
+            ``{"frr_1e-4", "frr_1e-3", "frr_1e-2"}`` (provisional, from the manifest) and
+            ``face_list`` (per image: location, face_probability, angle, liveness and the
+            requested fields).
+
+        Raises:
+            InvalidParameterError: 222208 for another number of images; 222017 face_field;
+                229014 option.
+            NoFaceError: 222202 naming the image without a face.
+            ModelError: 229001 when the liveness model files are missing.
+        """
+        items = self._verify_items(images)
+        if len(items) not in FACEVERIFY_IMAGE_COUNTS:
+            raise error(222208, f"faceverify takes 1, 3 or 8 images of one person, got "
+                                f"{len(items)}")
+        fields = parse_face_field(face_field)
+        option = parse_faceverify_option(option)
+        thresholds = self.liveness_thresholds(option)
+        need_q = "quality" in fields
+        shown = tuple(fields) + ("liveness",)
+        face_list: List[FaceInfo] = []
+        for k, (image, image_type) in enumerate(items):
+            what = f"images[{k}]"
+            try:
+                token = is_face_token(image, image_type)
+                img = None if token else load_image(image, image_type)
+            except FaceEdgeError as exc:
+                raise exc.with_context(what) from None
+            if img is None:
+                face = self._token_face(str(image), need_q, True, what)
+            else:
+                faces, raw = self._analyse(img, DetectOptions(max_face_num=1), what, need_q, True)
+                face = faces[0]
+                crop = self._core.align_face(
+                    img, np.ascontiguousarray(raw["landmarks"][face.index], dtype=np.float32))
+                self._tokens.put(face.info.face_token, face.info, self._embedder.id, crop=crop,
+                                 quality=face.quality, liveness=face.liveness)
+            face_list.append(face.shown(shown))
+        best = max(float(f.liveness) for f in face_list)  # type: ignore[arg-type]
+        return FaceVerifyResult(face_liveness=best, thresholds=thresholds, face_list=face_list,
+                                option=option)
+
+    def liveness_thresholds(self, option: str = "COMMON") -> Dict[str, float]:
+        """The liveness set's calibrated points ``{"frr_1e-4", "frr_1e-3", "frr_1e-2"}`` from
+        the manifest (``option="GATE"``: its stricter gate points). Provisional: see
+        models/README.md. liveness_control LOW / NORMAL / HIGH use them in that order."""
+        option = parse_faceverify_option(option)
+        live_set = self._require_liveness_set()
+        cal = live_set.calibration
+        source = cal.get("gate") if option == "GATE" else cal
+        try:
+            return {key: float(source[key]) for key in THRESHOLD_KEYS}  # type: ignore[index]
+        except (KeyError, TypeError, ValueError):
+            raise error(229003, f"liveness set {live_set.id!r} has no {option} thresholds "
+                                f"{', '.join(THRESHOLD_KEYS)} in the manifest") from None
 
     def runtime_info(self) -> Dict[str, Any]:
         """ONNX Runtime version, library path, available providers and the SIMD level."""
         return _runtime.runtime_info()
 
     def info(self) -> Dict[str, Any]:
-        """Models in use (ids, files, sha256, licences), providers, threads, SIMD level."""
+        """Models in use (ids, files, sha256, licences; the liveness set and whether it is
+        loaded yet), providers, threads, SIMD level."""
         def model(entry: ModelEntry) -> Dict[str, Any]:
             return {"id": entry.id, "family": entry.family, "file": str(self._paths[entry.role]),
                     "loaded": str(self._loaded[entry.role]), "sha256": entry.sha256,
@@ -304,9 +475,19 @@ class FaceEngine:
         embedder = model(self._embedder)
         embedder.update(embedding_dim=self.embedding_dim, score80_cosine=self._threshold,
                         calibration_provisional=bool(self._embedder.calibration.get("provisional")))
+        models: Dict[str, Any] = {"detector": model(self._detector), "embedder": embedder}
+        live_set = self._liveness_set
+        if live_set is not None:
+            cal = live_set.calibration
+            models["liveness"] = {
+                "id": live_set.id, "members": [e.id for e in live_set.members],
+                "loaded": self._liveness_model is not None,
+                "files": {k: str(v) for k, v in self._liveness_files.items()},
+                "thresholds": {k: cal.get(k) for k in THRESHOLD_KEYS},
+                "calibration_provisional": bool(cal.get("provisional"))}
         return {
             "pack": self._pack,
-            "models": {"detector": model(self._detector), "embedder": embedder},
+            "models": models,
             "providers_requested": [name for name, _ in self._providers_requested],
             "providers": self.providers,
             "threads": self._threads,
@@ -346,38 +527,216 @@ class FaceEngine:
             landmark5=tuple(Point(float(px), float(py)) for px, py in landmarks[:5]),
         )
 
-    def _detect_embed(self, img: np.ndarray, opts: DetectOptions, what: str
-                      ) -> Tuple[List[FaceInfo], np.ndarray]:
-        faces, raw = self._detect(img, opts, what)
-        embeddings = np.asarray(self._engine.embed(img, raw["landmarks"]), dtype=np.float32)
+    def _analyse(self, img: np.ndarray, opts: DetectOptions, what: str, need_quality: bool,
+                 need_liveness: bool) -> Tuple[List[_Face], Dict[str, np.ndarray]]:
+        """Detect, then measure quality and liveness for every face when asked (one core call
+        each, batched over the faces)."""
+        infos, raw = self._detect(img, opts, what)
+        n = len(infos)
+        qualities: List[Optional[FaceQuality]] = [None] * n
+        scores: List[Optional[float]] = [None] * n
+        if need_quality:
+            qualities = list(self._measure_quality(img, raw))
+        if need_liveness:
+            scores = [float(v) for v in self._live_scores(img, raw["boxes"])]
+        return [_Face(info, i, qualities[i], scores[i]) for i, info in enumerate(infos)], raw
+
+    def _measure_quality(self, img: np.ndarray, raw: Dict[str, np.ndarray]) -> List[FaceQuality]:
+        if not hasattr(self._core, "face_quality"):
+            raise error(229010, "this build of faceedge._core has no face_quality: rebuild "
+                                "faceedge (pip install .)")
+        q = self._core.face_quality(img, np.ascontiguousarray(raw["boxes"], dtype=np.float32),
+                                    np.ascontiguousarray(raw["landmarks"], dtype=np.float32))
+        return [FaceQuality(blur=float(q["blur"][i]), illumination=float(q["illumination"][i]),
+                            completeness=int(q["completeness"][i]), size=float(q["size"][i]))
+                for i in range(len(raw["boxes"]))]
+
+    def _live_scores(self, img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """Live score (fused probability of the live class) of each box, one batch per model."""
+        fused = self._liveness().score(img, np.ascontiguousarray(boxes, dtype=np.float32))
+        return np.asarray(fused, dtype=np.float64).reshape(len(boxes), -1)[:, 1]
+
+    def _require_liveness_set(self) -> ModelSet:
+        if self._liveness_set is None:
+            raise error(229003, f"model pack {self._pack!r} names no liveness model: pass "
+                                "liveness=<manifest id> (e.g. 'minifasnet_pair') to FaceEngine")
+        return self._liveness_set
+
+    def _liveness(self) -> Any:
+        """The ``_core.Liveness`` of the liveness set, created on first use."""
+        model = self._liveness_model
+        if model is not None:
+            return model
+        with self._liveness_lock:
+            if self._liveness_model is None:
+                self._liveness_model = self._load_liveness()
+            return self._liveness_model
+
+    def _load_liveness(self) -> Any:
+        live_set = self._require_liveness_set()
+        if not hasattr(self._core, "Liveness"):
+            raise error(229010, "this build of faceedge._core has no Liveness: rebuild faceedge "
+                                "(pip install .)")
+        found: List[Tuple[ModelEntry, Path]] = []
+        missing: List[str] = []
+        for entry in live_set.members:
+            try:
+                found.append((entry, find_model(entry.id, self._models_arg, self._manifest)))
+            except FaceEdgeError as exc:
+                if exc.error_code != 229001:
+                    raise
+                missing.append(_detail(exc))
+        if missing:
+            names = ", ".join(e.file for e in live_set.members)
+            raise error(229001, f"liveness ({live_set.id}: {names}) is needed by this call but "
+                                f"{len(missing)} of its {len(live_set.members)} model files "
+                                "cannot be found. " + " ".join(missing))
+        members = [(entry.family, str(self._prepared(entry, path)), entry.crop_scale)
+                   for entry, path in found]
+        model = self._core.Liveness(members, providers=self._providers_requested,
+                                    allow_fallback=self._allow_fallback, threads=self._threads)
+        self._liveness_files = {entry.id: path for entry, path in found}
+        return model
+
+    def _control_thresholds(self, liveness_control: str) -> Mapping[str, float]:
+        """The liveness thresholds when a liveness control is on (checked before any work)."""
+        return self.liveness_thresholds() if liveness_control != "NONE" else {}
+
+    @staticmethod
+    def _failure(face: _Face, quality_control: str, liveness_control: str,
+                 thresholds: Mapping[str, float]) -> Optional[FaceEdgeError]:
+        """The first control the face fails (quality first, then liveness, as Baidu), or None."""
+        if quality_control != "NONE":
+            assert face.quality is not None
+            err = quality_failure(face.quality, face.info.angle, quality_control)
+            if err is not None:
+                return err
+        if liveness_control != "NONE":
+            assert face.liveness is not None
+            return liveness_failure(face.liveness, thresholds, liveness_control)
+        return None
+
+    def _raise_failure(self, face: _Face, quality_control: str, liveness_control: str,
+                       thresholds: Mapping[str, float], label: Optional[str]) -> None:
+        err = self._failure(face, quality_control, liveness_control, thresholds)
+        if err is not None:
+            raise (err.with_context(label) if label else err)
+
+    def _passing(self, faces: List[_Face], quality_control: str, liveness_control: str,
+                 thresholds: Mapping[str, float], label: Optional[str]) -> List[_Face]:
+        """The faces passing the controls; when none does, the first face's error."""
+        if quality_control == "NONE" and liveness_control == "NONE":
+            return faces
+        kept: List[_Face] = []
+        first: Optional[FaceEdgeError] = None
+        for face in faces:
+            err = self._failure(face, quality_control, liveness_control, thresholds)
+            if err is None:
+                kept.append(face)
+            elif first is None:
+                first = err
+        if not kept:
+            assert first is not None
+            if len(faces) > 1:
+                first = first.with_context(f"none of the {len(faces)} faces passed; the first")
+            raise (first.with_context(label) if label else first)
+        return kept
+
+    def _detect_embed(self, img: np.ndarray, opts: DetectOptions, what: str,
+                      quality_control: str = "NONE", liveness_control: str = "NONE",
+                      label: Optional[str] = None) -> Tuple[List[_Face], np.ndarray]:
+        """Detect, drop the faces failing the controls, embed the rest in one batch."""
+        thresholds = self._control_thresholds(liveness_control)
+        faces, raw = self._analyse(img, opts, what, quality_control != "NONE",
+                                   liveness_control != "NONE")
+        faces = self._passing(faces, quality_control, liveness_control, thresholds, label)
+        landmarks = np.ascontiguousarray(raw["landmarks"][[f.index for f in faces]],
+                                         dtype=np.float32)
+        embeddings = np.asarray(self._engine.embed(img, landmarks), dtype=np.float32)
         for face, row in zip(faces, embeddings):
             cached = row.copy()
             cached.setflags(write=False)
-            self._tokens.put(face.face_token, face, self._embedder.id, embedding=cached)
+            self._tokens.put(face.info.face_token, face.info, self._embedder.id, embedding=cached,
+                             quality=face.quality, liveness=face.liveness)
         return faces, embeddings
 
     def _embed_faces(self, image: ImageLike, image_type: Optional[str], max_face_num: int,
-                     what: str = "the image") -> Tuple[List[FaceInfo], np.ndarray]:
-        """Faces (largest first, at most ``max_face_num``) and their embeddings, from one detector
-        and one batched embedder call; a face token gives its one cached face. For the library."""
+                     what: str = "the image", quality_control: str = "NONE",
+                     liveness_control: str = "NONE") -> Tuple[List[FaceInfo], np.ndarray]:
+        """Faces (largest first, at most ``max_face_num``, those failing the controls left out)
+        and their embeddings, from one detector and one batched embedder call; a face token
+        gives its one cached face. For the library: controls are parsed levels."""
         if is_face_token(image, image_type):
             token = str(image).strip().lower()
-            entry = self._token_entry(token)
-            return [entry.face], self._token_embedding(token)[None, :].copy()
+            face = self._token_face(token, quality_control != "NONE", liveness_control != "NONE")
+            self._raise_failure(face, quality_control, liveness_control,
+                                self._control_thresholds(liveness_control), None)
+            return [face.info], self._token_embedding(token)[None, :].copy()
         img = load_image(image, image_type)
-        return self._detect_embed(img, DetectOptions(max_face_num=max_face_num), what)
+        faces, embeddings = self._detect_embed(img, DetectOptions(max_face_num=max_face_num), what,
+                                               quality_control, liveness_control)
+        return [f.info for f in faces], embeddings
 
-    def _largest_face(self, image: ImageLike, image_type: Optional[str], what: str
+    def _largest_face(self, image: ImageLike, image_type: Optional[str], what: str,
+                      quality_control: str = "NONE", liveness_control: str = "NONE"
                       ) -> Tuple[str, np.ndarray]:
         try:
             if is_face_token(image, image_type):
                 token = str(image).strip().lower()
+                face = self._token_face(token, quality_control != "NONE",
+                                        liveness_control != "NONE")
+                self._raise_failure(face, quality_control, liveness_control,
+                                    self._control_thresholds(liveness_control), None)
                 return token, self._token_embedding(token)
             img = load_image(image, image_type)
         except FaceEdgeError as exc:  # say which of the two images is at fault
             raise exc.with_context(what) from None
-        faces, embeddings = self._detect_embed(img, DetectOptions(max_face_num=1), what)
-        return faces[0].face_token, embeddings[0]
+        faces, embeddings = self._detect_embed(img, DetectOptions(max_face_num=1), what,
+                                               quality_control, liveness_control, label=what)
+        return faces[0].info.face_token, embeddings[0]
+
+    def _token_face(self, token: str, need_quality: bool, need_liveness: bool,
+                    what: Optional[str] = None) -> _Face:
+        """A cached face with its stored figures; a figure asked for but never measured for
+        this token is 229014 (it needs the original image)."""
+        token = token.strip().lower()
+        try:
+            entry = self._token_entry(token)
+        except FaceEdgeError as exc:
+            raise (exc.with_context(what) if what else exc) from None
+        lacking = [name for name, need, have in (("quality", need_quality, entry.quality),
+                                                 ("liveness", need_liveness, entry.liveness))
+                   if need and have is None]
+        if lacking:
+            names = " and ".join(lacking)
+            msg = (f"face_token {token} carries no {names} figures: they are measured on the "
+                   f"original image, so detect it with face_field={','.join(lacking)!r} (or the "
+                   "control) before using the token, or pass the image itself")
+            raise error(229014, f"{what}: {msg}" if what else msg)
+        return _Face(entry.face, -1, entry.quality, entry.liveness)
+
+    @staticmethod
+    def _verify_items(images: Any) -> List[Tuple[Any, Optional[str]]]:
+        """faceverify's images as (image, image_type) pairs."""
+        single = (str, bytes, bytearray, memoryview, os.PathLike, np.ndarray, Mapping)
+        seq = [images] if isinstance(images, single) else None
+        if seq is None:
+            try:
+                seq = list(images)
+            except TypeError:
+                raise error(229014, "images must be a list of images (array, path, bytes, "
+                                    f"base64 or face token), got {type(images).__name__}") from None
+        items: List[Tuple[Any, Optional[str]]] = []
+        for k, item in enumerate(seq):
+            if isinstance(item, Mapping):
+                extra = set(item) - {"image", "image_type"}
+                if "image" not in item or extra:
+                    raise error(229014, f"images[{k}] as a dict takes the keys 'image' and "
+                                        f"'image_type'; got {sorted(item)}")
+                items.append((item["image"], item.get("image_type")))
+            else:
+                items.append((item, None))
+        return items
 
     def _token_entry(self, token: str):
         entry = self._tokens.get(token.strip().lower())

@@ -24,6 +24,8 @@ __all__ = [
     "InferenceError",
     "AlreadyExistsError",
     "LibraryError",
+    "QualityError",
+    "LivenessError",
     "CODES",
     "PYTHON_ONLY_CODES",
     "error",
@@ -103,6 +105,16 @@ class InferenceError(FaceEdgeError, RuntimeError):
     """ONNX Runtime failed while running a model (faceedge 229013)."""
 
 
+class QualityError(FaceEdgeError):
+    """A face fails ``quality_control`` (Baidu 223114 blur, 223115 light, 223116 incomplete,
+    223129 pose; 222213 too small). The message gives the measured figure and the limit."""
+
+
+class LivenessError(FaceEdgeError):
+    """A face fails ``liveness_control`` (Baidu 223120): its live score is under the level's
+    threshold."""
+
+
 class LibraryError(FaceEdgeError, OSError):
     """A face library file cannot be used: enrolled with another embedder, not a faceedge library,
     in use by another process, or closed (faceedge 229021-229023)."""
@@ -139,6 +151,7 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     222208: (InvalidParameterError, "the number of image is incorrect"),
     222209: (NotFoundError, "face token not exist"),
     222210: (InvalidParameterError, "the number of user's faces is beyond the limit"),
+    222213: (QualityError, "face size is too small"),
     222302: (FaceEdgeError, "system error"),
     # 2231xx: face library
     223100: (NotFoundError, "group is not exist"),
@@ -149,6 +162,12 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     223105: (AlreadyExistsError, "face is already exist"),
     223106: (NotFoundError, "face is not exist"),
     223111: (NotFoundError, "dst group is not exist"),
+    # 2231xx: quality_control / liveness_control failures
+    223114: (QualityError, "face is fuzzy"),
+    223115: (QualityError, "face light is not good"),
+    223116: (QualityError, "incomplete face"),
+    223120: (LivenessError, "liveness check fail"),
+    223129: (QualityError, "face not forward"),
     # 229xxx: faceedge-local, no Baidu equivalent
     229000: (FaceEdgeError, "internal error"),
     229001: (ModelError, "model file not found"),
@@ -159,18 +178,18 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     229012: (RuntimeUnavailableError, "execution provider unavailable"),
     229013: (InferenceError, "inference failed"),
     229014: (InvalidParameterError, "invalid argument"),
-    229020: (InvalidParameterError, "option not available yet"),
     229021: (LibraryError, "library embedder mismatch"),
     229022: (LibraryError, "library file unusable"),
     229023: (LibraryError, "library is closed"),
 }
 
-# Raised only by the Python face library (python/faceedge/library/), never by the C++ core: the
-# test that keeps CODES equal to error.h leaves these out.
+# Raised only by the Python side (the face library, python/faceedge/library/, and the quality and
+# liveness controls, python/faceedge/quality.py), never by the C++ core: the test that keeps CODES
+# equal to error.h leaves these out.
 PYTHON_ONLY_CODES = frozenset({
     222002, 222003, 222005, 222006, 222007, 222010, 222019, 222020, 222021, 222030,
-    222207, 222210, 223100, 223101, 223102, 223103, 223104, 223105, 223106, 223111,
-    229020, 229021, 229022, 229023,
+    222207, 222210, 222213, 223100, 223101, 223102, 223103, 223104, 223105, 223106, 223111,
+    223114, 223115, 223116, 223120, 223129, 229021, 229022, 229023,
 })
 
 

@@ -28,6 +28,7 @@ from .errors import error
 
 __all__ = [
     "ModelEntry",
+    "ModelSet",
     "Manifest",
     "load_manifest",
     "manifest_path",
@@ -74,14 +75,38 @@ class ModelEntry:
             raise error(229003, f"model {self.id!r} has no cosine calibration in the manifest")
         return float(cal["cosine"])
 
+    @property
+    def crop_scale(self) -> float:
+        """Liveness models: how many times the face box the model's crop spans."""
+        try:
+            return float(self.raw["crop_scale"])
+        except (KeyError, TypeError, ValueError):
+            raise error(229003, f"model {self.id!r} has no crop_scale in the manifest") from None
+
+
+@dataclass(frozen=True)
+class ModelSet:
+    """Models of one role run together and fused (a manifest ``fusions`` entry, e.g. the
+    MiniFASNet pair), or a single model standing alone. ``calibration`` is the set's own."""
+
+    id: str
+    role: str
+    members: Tuple[ModelEntry, ...]
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def calibration(self) -> Mapping[str, Any]:
+        return self.raw.get("calibration") or {}
+
 
 @dataclass(frozen=True)
 class Manifest:
-    """The parsed ``models/manifest.json``: entries by id, and the named packs."""
+    """The parsed ``models/manifest.json``: entries by id, the fused sets, and the named packs."""
 
     path: Path
     models: Mapping[str, ModelEntry]
     packs: Mapping[str, Mapping[str, str]]
+    fusions: Mapping[str, ModelSet] = field(default_factory=dict)
 
     def get(self, model_id: str) -> ModelEntry:
         """The entry for ``model_id``; InvalidParameterError 229014 naming the known ids."""
@@ -90,6 +115,13 @@ class Manifest:
         except KeyError:
             raise error(229014, f"unknown model id {model_id!r}; the manifest knows: "
                                 f"{', '.join(sorted(self.models))}") from None
+
+    def model_set(self, set_id: str) -> ModelSet:
+        """The fused set ``set_id``, or the single model of that id as a set of one."""
+        if set_id in self.fusions:
+            return self.fusions[set_id]
+        entry = self.get(set_id)
+        return ModelSet(id=entry.id, role=entry.role, members=(entry,), raw=entry.raw)
 
     def pack(self, name: str) -> Mapping[str, str]:
         """The role -> model id mapping of pack ``name``."""
@@ -145,12 +177,28 @@ def load_manifest(path: Optional[PathLike] = None) -> Manifest:
         if entry.role not in ROLES:
             raise error(229003, f"manifest {p}: model {entry.id!r} has unknown role {entry.role!r}")
         models[entry.id] = entry
+    fusions: Dict[str, ModelSet] = {}
+    for set_id, raw in (data.get("fusions") or {}).items():
+        try:
+            member_ids = list(raw["members"])
+            role = raw["role"]
+        except (KeyError, TypeError) as exc:
+            raise error(229003, f"manifest {p}: bad fusion {set_id!r}: {exc}") from None
+        if set_id in models:
+            raise error(229003, f"manifest {p}: fusion {set_id!r} reuses a model id")
+        bad = [m for m in member_ids if m not in models or models[m].role != role]
+        if bad or not member_ids:
+            raise error(229003, f"manifest {p}: fusion {set_id!r} needs {role} models, "
+                                f"got {member_ids!r}")
+        fusions[set_id] = ModelSet(id=set_id, role=role,
+                                   members=tuple(models[m] for m in member_ids), raw=raw)
     packs = {name: dict(roles) for name, roles in data.get("packs", {}).items()}
     for name, roles in packs.items():
         for role, model_id in roles.items():
-            if model_id not in models or models[model_id].role != role:
+            known = models.get(model_id) or fusions.get(model_id)
+            if known is None or known.role != role:
                 raise error(229003, f"manifest {p}: pack {name!r} names {model_id!r} as its {role}")
-    manifest = Manifest(path=p, models=models, packs=packs)
+    manifest = Manifest(path=p, models=models, packs=packs, fusions=fusions)
     with _manifest_lock:
         _manifest_cache[p] = (mtime, manifest)
     return manifest

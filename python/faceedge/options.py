@@ -27,18 +27,20 @@ __all__ = ["DetectOptions", "parse_detect_options", "parse_max_face_num", "parse
            "parse_action_type", "parse_start", "parse_length", "MAX_ID_LENGTH",
            "MAX_USER_INFO_BYTES", "MAX_GROUPS_PER_SEARCH", "MAX_FACES_PER_USER",
            "MAX_USER_NUM_SEARCH", "MAX_USER_NUM_MULTI_SEARCH", "MAX_FACE_NUM_MULTI_SEARCH",
-           "MAX_LIST_LENGTH", "CONTROL_LEVELS"]
+           "MAX_LIST_LENGTH", "CONTROL_LEVELS", "FACEVERIFY_OPTIONS", "parse_faceverify_option"]
 
 MAX_FACE_NUM = 120  # Baidu's limit
 
 # face_field names this engine computes. The 4-point landmark (and faceedge's landmark5) are
-# always returned, asked for or not.
-SUPPORTED_FACE_FIELDS = frozenset({"landmark"})
+# always returned, asked for or not. "quality" is Baidu's quality object without ``occlusion`` (no
+# occlusion model); "liveness" (the ``liveness {livemapscore}`` object of Baidu's faceverify) is a
+# faceedge addition to detect's names.
+SUPPORTED_FACE_FIELDS = frozenset({"landmark", "quality", "liveness"})
 
 # Baidu face_field names this engine cannot compute (yet).
 UNSUPPORTED_FACE_FIELDS = frozenset({
     "age", "beauty", "expression", "face_shape", "gender", "glasses", "eye_status", "emotion",
-    "face_type", "mask", "spoofing", "quality", "feature", "landmark72", "landmark150", "race",
+    "face_type", "mask", "spoofing", "feature", "landmark72", "landmark150", "race",
 })
 
 
@@ -50,6 +52,8 @@ class DetectOptions:
     face_sort_type: int = 0  # 0: largest face first; 1: nearest the image centre first
     min_face_size: float = 0.0  # faces whose shorter box side is under this (px) are dropped
     face_field: Tuple[str, ...] = ()
+    quality_control: str = "NONE"   # faces failing the level are dropped (faceedge's addition)
+    liveness_control: str = "NONE"  # faces failing the level are dropped (Baidu detect)
 
 
 def _as_int(value: object) -> Optional[int]:
@@ -146,13 +150,17 @@ def parse_face_field(value: Union[None, str, Iterable[str]]) -> Tuple[str, ...]:
 
 
 def parse_detect_options(max_face_num: object = 1, face_sort_type: object = 0,
-                         min_face_size: object = 0, face_field: object = None) -> DetectOptions:
+                         min_face_size: object = 0, face_field: object = None,
+                         quality_control: object = "NONE",
+                         liveness_control: object = "NONE") -> DetectOptions:
     """Validate every detect option at once and return them typed."""
     return DetectOptions(
         max_face_num=parse_max_face_num(max_face_num),
         face_sort_type=parse_face_sort_type(face_sort_type),
         min_face_size=parse_min_face_size(min_face_size),
         face_field=parse_face_field(face_field),  # type: ignore[arg-type]
+        quality_control=parse_quality_control(quality_control),
+        liveness_control=parse_liveness_control(liveness_control),
     )
 
 
@@ -280,30 +288,40 @@ def parse_search_max_face_num(value: object) -> int:
     return n
 
 
-def _parse_control(value: object, code: int, name: str, later: str) -> str:
+def _parse_control(value: object, code: int, name: str) -> str:
     level = value.strip().upper() if isinstance(value, str) else None
     if level not in CONTROL_LEVELS:
         raise error(code, f"{name} must be one of {', '.join(CONTROL_LEVELS)}, got {_shown(value)}")
-    if level != "NONE":
-        raise error(229020, f"{name}={level} is not available yet: this version has no {later} "
-                            f"model, so only {name}=NONE is accepted (nothing is silently skipped)")
     return level  # type: ignore[return-value]
 
 
 def parse_quality_control(value: object) -> str:
-    """``quality_control``: NONE, LOW, NORMAL or HIGH (222019 otherwise).
+    """``quality_control``: NONE, LOW, NORMAL or HIGH, case-insensitive (222019 otherwise).
 
-    Only NONE is implemented yet: LOW / NORMAL / HIGH raise 229020 rather than being ignored.
+    The limits of each level are in :mod:`faceedge.quality`.
     """
-    return _parse_control(value, 222019, "quality_control", "face quality")
+    return _parse_control(value, 222019, "quality_control")
 
 
 def parse_liveness_control(value: object) -> str:
-    """``liveness_control``: NONE, LOW, NORMAL or HIGH (222020 otherwise).
+    """``liveness_control``: NONE, LOW, NORMAL or HIGH, case-insensitive (222020 otherwise).
 
-    Only NONE is implemented yet: LOW / NORMAL / HIGH raise 229020 rather than being ignored.
+    LOW / NORMAL / HIGH compare the live score with the liveness set's ``frr_1e-4`` / ``frr_1e-3``
+    / ``frr_1e-2`` threshold (:mod:`faceedge.quality`).
     """
-    return _parse_control(value, 222020, "liveness_control", "liveness")
+    return _parse_control(value, 222020, "liveness_control")
+
+
+FACEVERIFY_OPTIONS = ("COMMON", "GATE")
+
+
+def parse_faceverify_option(value: object) -> str:
+    """faceverify's ``option``: COMMON or GATE, case-insensitive (229014 otherwise: Baidu has no
+    code of its own for it)."""
+    kind = value.strip().upper() if isinstance(value, str) else None
+    if kind not in FACEVERIFY_OPTIONS:
+        raise error(229014, f"option must be {' or '.join(FACEVERIFY_OPTIONS)}, got {_shown(value)}")
+    return kind  # type: ignore[return-value]
 
 
 def parse_action_type(value: object, allowed: Tuple[str, ...]) -> str:

@@ -16,9 +16,10 @@ order: right eye, left eye, nose tip, right mouth corner, left mouth corner (sub
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-__all__ = ["Point", "Location", "Angle", "FaceInfo", "DetectResult", "MatchResult",
+__all__ = ["Point", "Location", "Angle", "FaceQuality", "FaceInfo", "DetectResult", "MatchResult",
+           "FaceVerifyResult",
            "baidu_landmark4", "AddUserResult", "UserEntry", "GetUserResult", "FaceEntry",
            "FaceListResult", "GroupUsersResult", "GroupListResult", "UserMatch", "SearchResult",
            "MultiSearchFace", "MultiSearchResult"]
@@ -79,14 +80,43 @@ def baidu_landmark4(landmark5: Sequence[Point]) -> Tuple[Point, Point, Point, Po
 
 
 @dataclass(frozen=True)
+class FaceQuality:
+    """Baidu's ``quality`` object, as far as faceedge measures it (``face_field`` "quality").
+
+    ``blur`` 0 (sharp) .. 1 (blurred); ``illumination`` the mean luma Y (0..255) of the face box;
+    ``completeness`` 1 when the face box lies inside the image, else 0. ``size`` (the shorter box
+    side in pixels, used by ``quality_control``) is an attribute only: ``location`` already has
+    the box. Baidu's ``occlusion`` is not computed (faceedge has no occlusion model) and is left
+    out rather than invented.
+    """
+
+    blur: float
+    illumination: float
+    completeness: int
+    size: float = 0.0
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"blur": round(float(self.blur), 4) + 0.0,
+                "illumination": round(float(self.illumination), 2) + 0.0,
+                "completeness": int(self.completeness)}
+
+
+@dataclass(frozen=True)
 class FaceInfo:
-    """One face of a detect result (an item of ``face_list``)."""
+    """One face of a detect result (an item of ``face_list``).
+
+    ``quality`` and ``liveness`` (the live score, Baidu's ``liveness.livemapscore``) are set only
+    when asked for (``face_field`` "quality" / "liveness", and always ``liveness`` in faceverify);
+    ``to_dict()`` shows them only then.
+    """
 
     face_token: str
     location: Location
     face_probability: float
     angle: Angle
     landmark5: Tuple[Point, ...]
+    quality: Optional[FaceQuality] = None
+    liveness: Optional[float] = None
 
     @property
     def landmark(self) -> Tuple[Point, Point, Point, Point]:
@@ -94,7 +124,7 @@ class FaceInfo:
         return baidu_landmark4(self.landmark5)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out: Dict[str, Any] = {
             "face_token": self.face_token,
             "location": self.location.to_dict(),
             "face_probability": round(float(self.face_probability), 4),
@@ -102,6 +132,11 @@ class FaceInfo:
             "landmark": [p.to_dict() for p in self.landmark],
             "landmark5": [p.to_dict() for p in self.landmark5],
         }
+        if self.quality is not None:
+            out["quality"] = self.quality.to_dict()
+        if self.liveness is not None:
+            out["liveness"] = {"livemapscore": round(float(self.liveness), 6) + 0.0}
+        return out
 
 
 @dataclass(frozen=True)
@@ -130,6 +165,27 @@ class MatchResult:
     def to_dict(self) -> Dict[str, Any]:
         return {"score": round(float(self.score), 4), "cosine": round(float(self.cosine), 6),
                 "face_list": [{"face_token": t} for t in self.face_list]}
+
+
+@dataclass(frozen=True)
+class FaceVerifyResult:
+    """Baidu's faceverify ``result``: ``face_liveness`` (the best live score of the images),
+    ``thresholds`` (the liveness set's calibrated points ``frr_1e-4`` / ``frr_1e-3`` /
+    ``frr_1e-2``, to compare ``face_liveness`` with) and one ``face_list`` item per image (its
+    largest face, with ``liveness`` and the requested fields).
+
+    ``option`` (a faceedge addition) is the scene whose thresholds were returned (COMMON, GATE).
+    """
+
+    face_liveness: float
+    thresholds: Mapping[str, float]
+    face_list: List[FaceInfo] = field(default_factory=list)
+    option: str = "COMMON"
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"face_liveness": round(float(self.face_liveness), 6) + 0.0,
+                "thresholds": {k: float(v) for k, v in self.thresholds.items()},
+                "face_list": [f.to_dict() for f in self.face_list]}
 
 
 # ---- face library ---------------------------------------------------------------------------

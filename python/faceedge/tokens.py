@@ -22,7 +22,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .results import FaceInfo
+from .results import FaceInfo, FaceQuality
 
 __all__ = ["image_digest", "make_face_token", "TokenEntry", "FaceTokenCache"]
 
@@ -51,6 +51,10 @@ class TokenEntry:
     embedder_id: str
     embedding: Optional[np.ndarray] = None  # (dim,) float32, L2-normalised
     crop: Optional[np.ndarray] = None  # 112x112x3 aligned BGR crop, until embedded
+    # Figures measured on the original image when some call asked for them: the controls of a
+    # later call on this token use them (they cannot be measured again without the image).
+    quality: Optional[FaceQuality] = None
+    liveness: Optional[float] = None
 
 
 class FaceTokenCache:
@@ -87,8 +91,10 @@ class FaceTokenCache:
             return entry
 
     def put(self, token: str, face: FaceInfo, embedder_id: str,
-            embedding: Optional[np.ndarray] = None, crop: Optional[np.ndarray] = None) -> None:
-        """Add or refresh ``token``. An embedding already known is kept; a crop is kept only
+            embedding: Optional[np.ndarray] = None, crop: Optional[np.ndarray] = None,
+            quality: Optional[FaceQuality] = None, liveness: Optional[float] = None) -> None:
+        """Add or refresh ``token``. An embedding, quality or liveness figure already known is
+        kept (a token names the same pixels and box, so they cannot change); a crop is kept only
         while there is no embedding."""
         with self._lock:
             entry = self._entries.get(token)
@@ -99,6 +105,10 @@ class FaceTokenCache:
             else:
                 entry.face = face
             self._entries.move_to_end(token)
+            if quality is not None:
+                entry.quality = quality
+            if liveness is not None:
+                entry.liveness = float(liveness)
             if embedding is not None:
                 entry.embedding = embedding
             if entry.embedding is not None:

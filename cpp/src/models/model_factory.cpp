@@ -3,6 +3,7 @@
 #include <string>
 
 #include "faceedge/error.h"
+#include "models/minifasnet_liveness.h"
 #include "models/mobilefacenet_embedder.h"
 #include "models/sface_embedder.h"
 #include "models/yunet_detector.h"
@@ -10,15 +11,18 @@
 namespace faceedge {
 namespace {
 
-template <typename Role>
+// `Extra` are what a role needs beyond the file and the session (a liveness crop scale).
+template <typename Role, typename... Extra>
 struct Family {
   const char* name;  // the manifest's `family`, the stem of the implementing file
-  std::unique_ptr<Role> (*make)(const std::string& path, const SessionSettings& settings);
+  std::unique_ptr<Role> (*make)(const std::string& path, const SessionSettings& settings,
+                                Extra... extra);
 };
 
-template <typename Role, typename Impl>
-std::unique_ptr<Role> construct(const std::string& path, const SessionSettings& settings) {
-  return std::make_unique<Impl>(path, settings);
+template <typename Role, typename Impl, typename... Extra>
+std::unique_ptr<Role> construct(const std::string& path, const SessionSettings& settings,
+                                Extra... extra) {
+  return std::make_unique<Impl>(path, settings, extra...);
 }
 
 const Family<Detector> kDetectors[] = {
@@ -30,12 +34,16 @@ const Family<Embedder> kEmbedders[] = {
     {"mobilefacenet_embedder", construct<Embedder, MobileFaceNetEmbedder>},
 };
 
-template <typename Role, size_t N>
-std::unique_ptr<Role> make(const Family<Role> (&families)[N], const ModelSpec& spec,
-                           const SessionSettings& settings, const char* role) {
+const Family<LivenessModel, float> kLivenessModels[] = {
+    {"minifasnet_liveness", construct<LivenessModel, MiniFASNetLiveness, float>},
+};
+
+template <typename Role, size_t N, typename... Extra>
+std::unique_ptr<Role> make(const Family<Role, Extra...> (&families)[N], const ModelSpec& spec,
+                           const SessionSettings& settings, const char* role, Extra... extra) {
   std::string known;
-  for (const Family<Role>& f : families) {
-    if (spec.family == f.name) return f.make(spec.path, settings);
+  for (const Family<Role, Extra...>& f : families) {
+    if (spec.family == f.name) return f.make(spec.path, settings, extra...);
     known += (known.empty() ? "" : ", ") + std::string(f.name);
   }
   throw Error(ErrorCode::kModelInvalid, std::string("unknown ") + role + " family '" +
@@ -51,6 +59,12 @@ std::unique_ptr<Detector> make_detector(const ModelSpec& spec, const SessionSett
 
 std::unique_ptr<Embedder> make_embedder(const ModelSpec& spec, const SessionSettings& settings) {
   return make(kEmbedders, spec, settings, "embedder");
+}
+
+std::unique_ptr<LivenessModel> make_liveness_model(const ModelSpec& spec,
+                                                   const SessionSettings& settings,
+                                                   float crop_scale) {
+  return make(kLivenessModels, spec, settings, "liveness", crop_scale);
 }
 
 }  // namespace faceedge

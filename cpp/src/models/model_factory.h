@@ -4,6 +4,7 @@
 
 #include "faceedge/detector.h"
 #include "faceedge/embedder.h"
+#include "faceedge/liveness_model.h"
 #include "faceedge/model_spec.h"
 #include "faceedge/runtime.h"
 
@@ -12,5 +13,9 @@ namespace faceedge {
 // Error(kModelInvalid) naming the family and the known ones when the family is unknown.
 std::unique_ptr<Detector> make_detector(const ModelSpec& spec, const SessionSettings& settings);
 std::unique_ptr<Embedder> make_embedder(const ModelSpec& spec, const SessionSettings& settings);
+// A liveness member also takes the crop scale it was trained with.
+std::unique_ptr<LivenessModel> make_liveness_model(const ModelSpec& spec,
+                                                   const SessionSettings& settings,
+                                                   float crop_scale);
 
 }  // namespace faceedge

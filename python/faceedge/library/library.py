@@ -274,9 +274,12 @@ class FaceLibrary:
             raise error(223103, f"user {user_id!r} does not exist in group {group_id!r}")
         return user
 
-    def _embed_one(self, image: ImageLike, image_type: Optional[str]
-                   ) -> Tuple[FaceInfo, np.ndarray]:
-        faces, vectors = self._engine._embed_faces(image, image_type, 1)
+    def _embed_one(self, image: ImageLike, image_type: Optional[str], quality_control: str,
+                   liveness_control: str) -> Tuple[FaceInfo, np.ndarray]:
+        """The largest face and its embedding; QualityError / LivenessError when it fails the
+        controls (parsed levels)."""
+        faces, vectors = self._engine._embed_faces(image, image_type, 1, "the image",
+                                                   quality_control, liveness_control)
         return faces[0], np.ascontiguousarray(vectors[0], dtype=np.float32)
 
     def _precheck(self, group_id: str, user_id: str, *, group_must_exist: bool,
@@ -355,20 +358,20 @@ class FaceLibrary:
 
         Raises:
             InvalidParameterError: 222006 group_id, 222007 user_id, 222010 user_info, 222019 /
-                222020 controls (229020 for LOW/NORMAL/HIGH: not available yet), 229014
-                action_type, 222210 the user already has 20 faces.
+                222020 controls, 229014 action_type, 222210 the user already has 20 faces.
             AlreadyExistsError: 223105 this face is already enrolled for this user.
+            QualityError, LivenessError: the face fails ``quality_control`` (223114 / 223115 /
+                223116 / 223129 / 222213) or ``liveness_control`` (223120); nothing is enrolled.
             NoFaceError, ImageError, NotFoundError: the image's errors (222202, 2162xx, 222209).
         """
         group_id, user_id = parse_group_id(group_id), parse_user_id(user_id)
         user_info = parse_user_info(user_info)
-        parse_quality_control(quality_control)
-        parse_liveness_control(liveness_control)
+        qc, lc = parse_quality_control(quality_control), parse_liveness_control(liveness_control)
         action = parse_action_type(action_type, ("APPEND", "REPLACE"))
         self._check_open()
         self._precheck(group_id, user_id, group_must_exist=False, user_must_exist=False,
                        needs_room=action == "APPEND")
-        face, vector = self._embed_one(image, image_type)
+        face, vector = self._embed_one(image, image_type, qc, lc)
         return self._enrol(group_id, user_id, user_info, face, vector,
                            replace=action == "REPLACE", create=True)
 
@@ -380,21 +383,21 @@ class FaceLibrary:
 
         ``action_type="UPDATE"``: the group (223100) and the user (223103) must exist.
         ``"REPLACE"``: a missing user (and group) is created, as by :meth:`add_user`.
-        ``user_info`` None keeps the user's info.
+        ``user_info`` None keeps the user's info. The controls work as in :meth:`add_user`: a
+        face failing them changes nothing.
 
         Returns:
             AddUserResult: the new face's ``face_token`` and ``location``.
         """
         group_id, user_id = parse_group_id(group_id), parse_user_id(user_id)
         user_info = parse_user_info(user_info)
-        parse_quality_control(quality_control)
-        parse_liveness_control(liveness_control)
+        qc, lc = parse_quality_control(quality_control), parse_liveness_control(liveness_control)
         action = parse_action_type(action_type, ("UPDATE", "REPLACE"))
         self._check_open()
         must = action == "UPDATE"
         self._precheck(group_id, user_id, group_must_exist=must, user_must_exist=must,
                        needs_room=False)
-        face, vector = self._embed_one(image, image_type)
+        face, vector = self._embed_one(image, image_type, qc, lc)
         return self._enrol(group_id, user_id, user_info, face, vector, replace=True,
                            create=not must)
 
@@ -612,14 +615,15 @@ class FaceLibrary:
             NotFoundError: 222207 no user reaches the threshold; 223100 a group does not exist;
                 223103 ``user_id`` is in none of the groups.
             InvalidParameterError: 222005 / 223104 group_id_list, 222030 match_threshold, 222021
-                max_user_num, 222007 user_id, 222019 / 222020 / 229020 controls.
+                max_user_num, 222007 user_id, 222019 / 222020 controls.
+            QualityError, LivenessError: the largest face fails ``quality_control`` /
+                ``liveness_control`` (223114 / 223115 / 223116 / 223129 / 222213 / 223120).
             NoFaceError, ImageError: the image's errors.
         """
         groups = parse_group_id_list(group_id_list)
         threshold = parse_match_threshold(match_threshold)
         max_users = parse_max_user_num(max_user_num, MAX_USER_NUM_SEARCH)
-        parse_quality_control(quality_control)
-        parse_liveness_control(liveness_control)
+        qc, lc = parse_quality_control(quality_control), parse_liveness_control(liveness_control)
         if user_id is not None:
             user_id = parse_user_id(user_id)
         self._check_open()
@@ -632,7 +636,7 @@ class FaceLibrary:
             if not user_keys:
                 raise error(223103, f"user {user_id!r} does not exist in group(s) "
                                     f"{', '.join(groups)}")
-        face, vector = self._embed_one(image, image_type)
+        face, vector = self._embed_one(image, image_type, qc, lc)
         matches = self._match(vector[None, :], group_keys, user_keys, max_users, threshold)[0]
         if not matches:
             raise error(222207, f"no user of {', '.join(groups)} scores {threshold:g} or more")
@@ -646,7 +650,9 @@ class FaceLibrary:
         <= 10), each searched like :meth:`search` (``max_user_num`` <= 20) in one batch.
 
         A face no user matches is listed with an empty ``user_list``; when no face matches at
-        all the call raises 222207 (as search does).
+        all the call raises 222207 (as search does). Faces failing ``quality_control`` /
+        ``liveness_control`` are left out (as detect does); when none passes, the first face's
+        QualityError / LivenessError is raised.
 
         Returns:
             MultiSearchResult: ``face_num`` and ``face_list`` [{face_token, location, user_list}].
@@ -655,11 +661,11 @@ class FaceLibrary:
         max_faces = parse_search_max_face_num(max_face_num)
         threshold = parse_match_threshold(match_threshold)
         max_users = parse_max_user_num(max_user_num, MAX_USER_NUM_MULTI_SEARCH)
-        parse_quality_control(quality_control)
-        parse_liveness_control(liveness_control)
+        qc, lc = parse_quality_control(quality_control), parse_liveness_control(liveness_control)
         self._check_open()
         group_keys = self._group_keys(groups)
-        faces, vectors = self._engine._embed_faces(image, image_type, max_faces)
+        faces, vectors = self._engine._embed_faces(image, image_type, max_faces, "the image",
+                                                   qc, lc)
         lists = self._match(vectors, group_keys, None, max_users, threshold)
         if not any(lists):
             raise error(222207, f"no face matches a user of {', '.join(groups)} at "
