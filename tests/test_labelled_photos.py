@@ -103,3 +103,11 @@ def test_four_threads_get_the_same_answers_as_one(engine, testdata_dir):
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = list(pool.map(work, range(12)))
     assert parallel == serial
+
+
+def test_frontal_portraits_read_a_small_pitch(engine, labels, testdata_dir):
+    """The testdata portraits face the camera: none may fail NORMAL's 20 degree pitch gate."""
+    pitches = [engine.detect(testdata_dir / im["file"]).face_list[0].angle.pitch
+               for im in _portraits(labels) if max(im["width"], im["height"]) <= 4096]
+    assert len(pitches) >= 8
+    assert max(abs(p) for p in pitches) < 20, pitches
