@@ -25,6 +25,15 @@ inline std::vector<ProviderRequest> to_provider_requests(const ProviderList& lis
   return out;
 }
 
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+// "(n, 5, 2)": an array's shape for error messages.
+inline std::string shape_of(const py::array& a) {
+  std::string out = "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) out += (i ? ", " : "") + std::to_string(a.shape(i));
+  return out + (a.ndim() == 1 ? ",)" : ")");
+}
+
 // A BGR uint8 HxWx3 C-contiguous array viewed without copying; ValueError otherwise.
 inline ImageView image_view(const py::array& image) {
   if (!py::isinstance<py::array_t<uint8_t>>(image) || image.dtype().kind() != 'u' ||

@@ -25,11 +25,6 @@ namespace {
   throw Error(ErrorCode::kInvalidArgument, message);
 }
 
-std::string shape_of(const py::array& a) {
-  std::string out = "(";
-  for (py::ssize_t i = 0; i < a.ndim(); ++i) out += (i ? ", " : "") + std::to_string(a.shape(i));
-  return out + (a.ndim() == 1 ? ",)" : ")");
-}
 
 py::array as_array(const py::handle& obj, const char* name) {
   py::array a = py::array::ensure(obj);

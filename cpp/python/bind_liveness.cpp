@@ -18,14 +18,8 @@
 namespace faceedge::python {
 namespace {
 
-using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 using MemberList = std::vector<std::tuple<std::string, std::string, float>>;
 
-std::string shape_of(const py::array& a) {
-  std::string out = "(";
-  for (py::ssize_t i = 0; i < a.ndim(); ++i) out += (i ? ", " : "") + std::to_string(a.shape(i));
-  return out + (a.ndim() == 1 ? ",)" : ")");
-}
 
 std::vector<Box> to_boxes(const FloatArray& boxes) {
   if (boxes.ndim() != 2 || boxes.shape(1) != 4) {

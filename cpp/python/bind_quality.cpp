@@ -13,13 +13,7 @@
 namespace faceedge::python {
 namespace {
 
-using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
-std::string shape_of(const py::array& a) {
-  std::string out = "(";
-  for (py::ssize_t i = 0; i < a.ndim(); ++i) out += (i ? ", " : "") + std::to_string(a.shape(i));
-  return out + (a.ndim() == 1 ? ",)" : ")");
-}
 
 py::dict face_quality_py(const py::array& image, const FloatArray& boxes,
                          const FloatArray& landmarks) {

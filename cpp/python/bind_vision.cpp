@@ -12,13 +12,7 @@
 namespace faceedge::python {
 namespace {
 
-using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
-std::string shape_of(const py::array& a) {
-  std::string out = "(";
-  for (py::ssize_t i = 0; i < a.ndim(); ++i) out += (i ? ", " : "") + std::to_string(a.shape(i));
-  return out + (a.ndim() == 1 ? ",)" : ")");
-}
 
 Landmarks5 to_landmarks(const FloatArray& points, const char* what) {
   if (points.ndim() != 2 || points.shape(0) != 5 || points.shape(1) != 2) {

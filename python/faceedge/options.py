@@ -92,22 +92,22 @@ def parse_face_sort_type(value: object) -> int:
     return int(n)  # type: ignore[arg-type]
 
 
+def _as_number(value: object) -> Optional[float]:
+    """A real number from an int, float, numeric string or numpy scalar; None otherwise
+    (booleans included: ``True`` is not a size or a score)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
 def parse_min_face_size(value: object) -> float:
     """``min_face_size``: a finite number of pixels >= 0."""
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            number = None
-    else:
-        try:
-            number = float(value)  # type: ignore[arg-type]  # numpy scalars
-        except (TypeError, ValueError):
-            number = None
+    number = _as_number(value)
     if number is None or not math.isfinite(number) or number < 0:
         raise error(229014, f"min_face_size must be a number of pixels >= 0, got {value!r}")
     return number
@@ -250,21 +250,7 @@ def parse_group_id_list(value: Union[str, Iterable[str], None]) -> List[str]:
 
 def parse_match_threshold(value: object) -> float:
     """``match_threshold``: a score 0..100 (222030)."""
-    number: Optional[float] = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            number = None
-    else:
-        try:
-            number = float(value)  # type: ignore[arg-type]  # numpy scalars
-        except (TypeError, ValueError):
-            number = None
+    number = _as_number(value)
     if number is None or not math.isfinite(number) or not 0.0 <= number <= 100.0:
         raise error(222030, f"match_threshold must be a score from 0 to 100, got {_shown(value)}")
     return number
