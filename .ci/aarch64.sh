@@ -180,10 +180,18 @@ step "SIMD levels"
 check_levels cortex-a76 serial,neon,neondotprod
 check_levels cortex-a53 serial,neon
 
+# Every kernel test at every level both CPUs offer (cortex-a76: serial, neon, neondotprod;
+# cortex-a53: serial, neon, detected without dotprod). test_int8_recall_at_1 is a statistical
+# recall check of the gallery's int8 + re-rank logic on 20k faces: ~4 min per CPU under qemu,
+# so only its d=128 cases run here, on cortex-a76 (the x86 job runs all of them).
+declare -A DESELECT=(
+  [cortex-a76]="not (test_int8_recall_at_1 and 512)"
+  [cortex-a53]="not test_int8_recall_at_1"
+)
 for cpu in cortex-a76 cortex-a53; do
-  step "kernel + gallery tests, QEMU_CPU=$cpu"
+  step "kernel + gallery tests, QEMU_CPU=$cpu (-k '${DESELECT[$cpu]}')"
   arm "$cpu" -m pytest -q -p no:cacheprovider tests/test_kernels.py tests/test_gallery.py \
-    || die "the kernel tests failed under QEMU_CPU=$cpu"
+    -k "${DESELECT[$cpu]}" || die "the kernel tests failed under QEMU_CPU=$cpu"
 done
 
 # ---- 7. real-model smoke test against x86 -------------------------------------------------------
