@@ -11,5 +11,6 @@ void bind_engine(pybind11::module_& m);   // bind_engine.cpp: Engine
 void bind_gallery(pybind11::module_& m);  // bind_gallery.cpp: Gallery, set_simd_level, dot kernels
 void bind_quality(pybind11::module_& m);  // bind_quality.cpp: face_quality
 void bind_liveness(pybind11::module_& m); // bind_liveness.cpp: Liveness, liveness_crop(_rect)
+void bind_attribute(pybind11::module_& m); // bind_attribute.cpp: Attribute (gender, emotion)
 
 }  // namespace faceedge::python

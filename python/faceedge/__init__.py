@@ -26,7 +26,8 @@ from .models import find_model, list_models, load_manifest, verify_models
 from .options import DetectOptions, parse_detect_options
 from .library import FaceLibrary
 from .quality import LIVENESS_LEVELS, QUALITY_LEVELS
-from .results import (AddUserResult, Angle, DetectResult, FaceEntry, FaceInfo, FaceListResult,
+from .results import (AddUserResult, Angle, DetectResult, FaceAttribute, FaceEntry, FaceInfo,
+                      FaceListResult,
                       FaceQuality, FaceVerifyResult, GetUserResult, GroupListResult,
                       GroupUsersResult, Location, MatchResult, MultiSearchFace, MultiSearchResult,
                       Point, SearchResult, UserEntry, UserMatch)
@@ -56,6 +57,7 @@ __all__ = [
     "FaceVerifyResult",
     "FaceInfo",
     "FaceQuality",
+    "FaceAttribute",
     "Location",
     "Angle",
     "Point",

@@ -124,3 +124,18 @@ class Liveness:
     def score(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """BGR uint8 HxWx3 + boxes (n,4) -> (n,3) float32: the members' softmax vectors summed
         and divided by their count (index 1 = live). All faces in one batch per member."""
+
+class Attribute:
+    def __init__(self, family: str, path: str, margin: float = 0.0,
+                 providers: ProviderList = ..., allow_fallback: bool = False,
+                 threads: int = 0) -> None:
+        """One face-attribute classifier, e.g. ("mini_xception_attribute",
+        ".../gender_mini_xception_imdb.onnx", 0.1). margin: fraction of the box's width / height
+        added on each side of the crop (clamped to the image)."""
+    @property
+    def classes(self) -> int: ...
+    @property
+    def providers(self) -> List[str]: ...
+    def predict(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """BGR uint8 HxWx3 + boxes (n,4) [x,y,w,h] -> (n, C) float32 softmax (the manifest's
+        labels order). All faces in one batch."""

@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="0: largest first, 1: nearest the centre first (default: %(default)s)")
     p.add_argument("--min-face-size", default=0, help="minimum face side in px (default: 0)")
     p.add_argument("--face-field", default=None,
-                   help="Baidu face_field list: landmark, quality, liveness")
+                   help="Baidu face_field list: landmark, quality, liveness, gender, "
+                        "emotion")
     p.add_argument("--quality-control", default="NONE", help=controls)
     p.add_argument("--liveness-control", default="NONE", help=controls)
     p.add_argument("--json", action="store_true", help="JSON output (the default for detect)")
@@ -209,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("faceverify", parents=[engine],
                        help="image liveness of 1, 3 or 8 photos of one person")
     p.add_argument("photos", nargs="+", metavar="PHOTO")
-    p.add_argument("--face-field", default=None, help="extra fields: landmark, quality")
+    p.add_argument("--face-field", default=None, help="extra fields: landmark, quality, gender, emotion")
     p.add_argument("--option", default="COMMON",
                    help="COMMON or GATE (stricter thresholds) (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="JSON output (the default)")

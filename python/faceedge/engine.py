@@ -35,8 +35,8 @@ from .models import ModelEntry, ModelSet, ModelsArg, cache_dir, find_model, load
 from .options import (DetectOptions, parse_detect_options, parse_face_field,
                       parse_faceverify_option, parse_liveness_control, parse_quality_control)
 from .quality import THRESHOLD_KEYS, liveness_failure, quality_failure
-from .results import (Angle, DetectResult, FaceInfo, FaceQuality, FaceVerifyResult, Location,
-                      MatchResult, Point)
+from .results import (Angle, DetectResult, FaceAttribute, FaceInfo, FaceQuality,
+                      FaceVerifyResult, Location, MatchResult, Point)
 from .tokens import FaceTokenCache, image_digest, make_face_token
 
 __all__ = ["FaceEngine", "score_from_cosine", "cosine_from_score", "normalize_providers",
@@ -53,6 +53,16 @@ ProviderSpec = Union[str, Tuple[str, Mapping[str, Any]], Mapping[str, Any]]
 
 FACEVERIFY_IMAGE_COUNTS = (1, 3, 8)  # Baidu's faceverify takes 1, 3 or 8 images of one person
 
+# face_field attribute -> (manifest id, crop margin: the fraction of the box's width / height added
+# on each side; shared/models/README.md 8 and 9.4: the raw box for emotion, +10 % for gender).
+ATTRIBUTE_MODELS: Dict[str, Tuple[str, float]] = {
+    "gender": ("gender_mini_xception", 0.1),
+    "emotion": ("emotion_mini_xception", 0.0),
+}
+# The manifest's labels in Baidu's words (emotion's labels are Baidu's already).
+_BAIDU_LABELS: Dict[str, Dict[str, str]] = {"gender": {"woman": "female", "man": "male"},
+                                            "emotion": {}}
+
 
 @dataclass(frozen=True)
 class _Face:
@@ -62,12 +72,17 @@ class _Face:
     index: int                             # row in the detector's arrays (-1: from a face token)
     quality: Optional[FaceQuality] = None
     liveness: Optional[float] = None
+    gender: Optional[FaceAttribute] = None
+    emotion: Optional[FaceAttribute] = None
 
     def shown(self, face_field: Sequence[str]) -> FaceInfo:
-        """The FaceInfo to return: the requested ``quality`` / ``liveness`` filled in."""
+        """The FaceInfo to return: the requested ``quality`` / ``liveness`` / ``gender`` /
+        ``emotion`` filled in."""
         return replace(self.info,
                        quality=self.quality if "quality" in face_field else None,
-                       liveness=self.liveness if "liveness" in face_field else None)
+                       liveness=self.liveness if "liveness" in face_field else None,
+                       gender=self.gender if "gender" in face_field else None,
+                       emotion=self.emotion if "emotion" in face_field else None)
 
 
 def score_from_cosine(cosine: float, threshold: float) -> float:
@@ -180,7 +195,8 @@ class FaceEngine:
     The liveness models are loaded on first use (``liveness_control``, ``face_field``
     "liveness", :meth:`faceverify`); an engine whose liveness files are missing detects, embeds
     and matches as usual and raises ModelError 229001 naming the files only when liveness is
-    asked for.
+    asked for. The ``gender`` and ``emotion`` models (small mini-XCEPTION classifiers trained on
+    research datasets, see models/README.md) are likewise loaded on first use of those fields.
 
     Raises:
         ModelError: a model file is missing (229001), corrupt (229002) or unusable (229003).
@@ -219,6 +235,9 @@ class FaceEngine:
         self._liveness_model: Any = None  # _core.Liveness, created on first use
         self._liveness_files: Dict[str, Path] = {}
         self._liveness_lock = threading.Lock()
+        self._attribute_models: Dict[str, Any] = {}  # face_field -> _core.Attribute, on first use
+        self._attribute_files: Dict[str, Path] = {}
+        self._attribute_lock = threading.Lock()
 
         self._core = _runtime.core()  # a missing build is 229010 before any model work
         self._paths: Dict[str, Path] = {}
@@ -302,7 +321,9 @@ class FaceEngine:
             min_face_size: drop faces whose shorter box side is under this many pixels.
             face_field: Baidu's extra fields: ``landmark`` (always returned), ``quality``
                 (blur, illumination, completeness; no occlusion), ``liveness``
-                (``{livemapscore}``, a faceedge addition). Others raise 222017 naming them.
+                (``{livemapscore}``, a faceedge addition), ``gender`` (``{type: male|female,
+                probability}``), ``emotion`` (``{type: angry|disgust|fear|happy|sad|surprise|
+                neutral, probability}``). Others raise 222017 naming them.
             image_type: None (guess), ``"BASE64"`` or ``"FACE_TOKEN"``.
             quality_control, liveness_control: NONE, LOW, NORMAL, HIGH. Faces failing the level
                 are left out of the result (Baidu's detect filters on liveness_control;
@@ -318,20 +339,23 @@ class FaceEngine:
             QualityError, LivenessError: when faces were found but none passes the controls
                 (the error of the first face: 223114 / 223115 / 223116 / 223129 / 222213 / 223120).
             ImageError, InvalidParameterError, NotFoundError: see :func:`faceedge.load_image`.
-            ModelError: 229001 when liveness is asked for and its model files are missing.
+            ModelError: 229001 when liveness, gender or emotion is asked for and its model files
+                are missing.
         """
         opts = parse_detect_options(max_face_num, face_sort_type, min_face_size, face_field,
                                     quality_control, liveness_control)
         qc, lc = opts.quality_control, opts.liveness_control
         need_q = "quality" in opts.face_field or qc != "NONE"
         need_l = "liveness" in opts.face_field or lc != "NONE"
+        attrs = _attribute_fields(opts.face_field)
         thresholds = self._control_thresholds(lc)
         if is_face_token(image, image_type):
+            _no_token_attributes(attrs, str(image))
             face = self._token_face(str(image), need_q, need_l)
             self._raise_failure(face, qc, lc, thresholds, None)
             return DetectResult(face_num=1, face_list=[face.shown(opts.face_field)])
         img = load_image(image, image_type)
-        faces, raw = self._analyse(img, opts, "the image", need_q, need_l)
+        faces, raw = self._analyse(img, opts, "the image", need_q, need_l, attrs)
         faces = self._passing(faces, qc, lc, thresholds, None)
         for face in faces:
             crop = self._core.align_face(
@@ -423,6 +447,7 @@ class FaceEngine:
         option = parse_faceverify_option(option)
         thresholds = self.liveness_thresholds(option)
         need_q = "quality" in fields
+        attrs = _attribute_fields(fields)
         shown = tuple(fields) + ("liveness",)
         face_list: List[FaceInfo] = []
         for k, (image, image_type) in enumerate(items):
@@ -433,9 +458,11 @@ class FaceEngine:
             except FaceEdgeError as exc:
                 raise exc.with_context(what) from None
             if img is None:
+                _no_token_attributes(attrs, str(image), what)
                 face = self._token_face(str(image), need_q, True, what)
             else:
-                faces, raw = self._analyse(img, DetectOptions(max_face_num=1), what, need_q, True)
+                faces, raw = self._analyse(img, DetectOptions(max_face_num=1), what, need_q, True,
+                                           attrs)
                 face = faces[0]
                 crop = self._core.align_face(
                     img, np.ascontiguousarray(raw["landmarks"][face.index], dtype=np.float32))
@@ -485,6 +512,11 @@ class FaceEngine:
                 "files": {k: str(v) for k, v in self._liveness_files.items()},
                 "thresholds": {k: cal.get(k) for k in THRESHOLD_KEYS},
                 "calibration_provisional": bool(cal.get("provisional"))}
+        models["attributes"] = {
+            name: {"id": model_id, "loaded": name in self._attribute_models,
+                   "file": str(self._attribute_files[name]) if name in self._attribute_files
+                   else None}
+            for name, (model_id, _) in ATTRIBUTE_MODELS.items()}
         return {
             "pack": self._pack,
             "models": models,
@@ -528,18 +560,74 @@ class FaceEngine:
         )
 
     def _analyse(self, img: np.ndarray, opts: DetectOptions, what: str, need_quality: bool,
-                 need_liveness: bool) -> Tuple[List[_Face], Dict[str, np.ndarray]]:
-        """Detect, then measure quality and liveness for every face when asked (one core call
-        each, batched over the faces)."""
+                 need_liveness: bool, attributes: Sequence[str] = ()
+                 ) -> Tuple[List[_Face], Dict[str, np.ndarray]]:
+        """Detect, then measure quality, liveness and the ``attributes`` (gender, emotion) for
+        every face when asked (one core call each, batched over the faces)."""
         infos, raw = self._detect(img, opts, what)
         n = len(infos)
         qualities: List[Optional[FaceQuality]] = [None] * n
         scores: List[Optional[float]] = [None] * n
+        found: Dict[str, List[FaceAttribute]] = {}
         if need_quality:
             qualities = list(self._measure_quality(img, raw))
         if need_liveness:
             scores = [float(v) for v in self._live_scores(img, raw["boxes"])]
-        return [_Face(info, i, qualities[i], scores[i]) for i, info in enumerate(infos)], raw
+        for name in attributes:
+            found[name] = self._predict_attribute(name, img, raw["boxes"])
+        return [_Face(info, i, qualities[i], scores[i],
+                      gender=found["gender"][i] if "gender" in found else None,
+                      emotion=found["emotion"][i] if "emotion" in found else None)
+                for i, info in enumerate(infos)], raw
+
+    def _predict_attribute(self, name: str, img: np.ndarray, boxes: np.ndarray
+                           ) -> List[FaceAttribute]:
+        """Attribute ``name`` of every box: the most probable class, one batched core call."""
+        model, labels = self._attribute(name)
+        probs = np.asarray(model.predict(img, np.ascontiguousarray(boxes[:, :4],
+                                                                   dtype=np.float32)),
+                           dtype=np.float64).reshape(len(boxes), -1)
+        if probs.shape[1] != len(labels):
+            raise error(229003, f"the {name} model gives {probs.shape[1]} classes but the "
+                                f"manifest names {len(labels)} labels")
+        best = probs.argmax(axis=1)
+        return [FaceAttribute(type=labels[int(k)], probability=float(probs[i, k]))
+                for i, k in enumerate(best)]
+
+    def _attribute(self, name: str) -> Tuple[Any, List[str]]:
+        """The ``_core.Attribute`` for face_field ``name`` and its Baidu labels, created on
+        first use."""
+        model = self._attribute_models.get(name)
+        if model is None:
+            with self._attribute_lock:
+                model = self._attribute_models.get(name)
+                if model is None:
+                    model = self._attribute_models[name] = self._load_attribute(name)
+        return model
+
+    def _load_attribute(self, name: str) -> Tuple[Any, List[str]]:
+        model_id, margin = ATTRIBUTE_MODELS[name]
+        entry = self._manifest.get(model_id)
+        if not hasattr(self._core, "Attribute"):
+            raise error(229010, "this build of faceedge._core has no Attribute: rebuild faceedge "
+                                "(pip install .)")
+        try:
+            path = find_model(model_id, self._models_arg, self._manifest)
+        except FaceEdgeError as exc:
+            if exc.error_code != 229001:
+                raise
+            raise error(229001, f"face_field {name!r} needs the model {model_id} "
+                                f"({entry.file}), which cannot be found. {_detail(exc)}") from None
+        raw_labels = entry.raw.get("labels")
+        if not isinstance(raw_labels, list) or not raw_labels:
+            raise error(229003, f"manifest model {model_id!r} has no 'labels'")
+        labels = [_BAIDU_LABELS[name].get(str(v), str(v)) for v in raw_labels]
+        core_model = self._core.Attribute(entry.family, str(self._prepared(entry, path)), margin,
+                                          providers=self._providers_requested,
+                                          allow_fallback=self._allow_fallback,
+                                          threads=self._threads)
+        self._attribute_files[name] = path
+        return core_model, labels
 
     def _measure_quality(self, img: np.ndarray, raw: Dict[str, np.ndarray]) -> List[FaceQuality]:
         if not hasattr(self._core, "face_quality"):
@@ -764,3 +852,18 @@ class FaceEngine:
     def __repr__(self) -> str:
         return (f"FaceEngine(detector={self._detector.id!r}, embedder={self._embedder.id!r}, "
                 f"providers={self._providers_requested!r})")
+
+
+def _attribute_fields(face_field: Sequence[str]) -> Tuple[str, ...]:
+    """The face_field names computed by an attribute model (gender, emotion), in request order."""
+    return tuple(f for f in face_field if f in ATTRIBUTE_MODELS)
+
+
+def _no_token_attributes(attributes: Sequence[str], token: str, what: Optional[str] = None
+                         ) -> None:
+    """229014 when attributes are asked for on a face token (they need the original image)."""
+    if attributes:
+        names = ",".join(attributes)
+        msg = (f"face_token {token.strip().lower()} carries no {names} figures: they are measured "
+               f"on the original image, so pass the image itself with face_field={names!r}")
+        raise error(229014, f"{what}: {msg}" if what else msg)

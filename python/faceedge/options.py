@@ -34,13 +34,14 @@ MAX_FACE_NUM = 120  # Baidu's limit
 # face_field names this engine computes. The 4-point landmark (and faceedge's landmark5) are
 # always returned, asked for or not. "quality" is Baidu's quality object without ``occlusion`` (no
 # occlusion model); "liveness" (the ``liveness {livemapscore}`` object of Baidu's faceverify) is a
-# faceedge addition to detect's names.
-SUPPORTED_FACE_FIELDS = frozenset({"landmark", "quality", "liveness"})
+# faceedge addition to detect's names. "gender" (male/female) and "emotion" (Baidu's 7 names) come
+# from small mini-XCEPTION models trained on research datasets (models/README.md).
+SUPPORTED_FACE_FIELDS = frozenset({"landmark", "quality", "liveness", "gender", "emotion"})
 
 # Baidu face_field names this engine cannot compute (yet).
 UNSUPPORTED_FACE_FIELDS = frozenset({
-    "age", "beauty", "expression", "face_shape", "gender", "glasses", "eye_status", "emotion",
-    "face_type", "mask", "spoofing", "feature", "landmark72", "landmark150", "race",
+    "age", "beauty", "expression", "face_shape", "glasses", "eye_status", "face_type", "mask",
+    "spoofing", "feature", "landmark72", "landmark150", "race",
 })
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-__all__ = ["Point", "Location", "Angle", "FaceQuality", "FaceInfo", "DetectResult", "MatchResult",
+__all__ = ["Point", "Location", "Angle", "FaceQuality", "FaceAttribute", "FaceInfo", "DetectResult", "MatchResult",
            "FaceVerifyResult",
            "baidu_landmark4", "AddUserResult", "UserEntry", "GetUserResult", "FaceEntry",
            "FaceListResult", "GroupUsersResult", "GroupListResult", "UserMatch", "SearchResult",
@@ -102,12 +102,25 @@ class FaceQuality:
 
 
 @dataclass(frozen=True)
+class FaceAttribute:
+    """Baidu's ``gender`` / ``emotion`` object: the most probable class (``type``: male/female;
+    angry/disgust/fear/happy/sad/surprise/neutral) and its probability."""
+
+    type: str
+    probability: float
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": self.type, "probability": round(float(self.probability), 4) + 0.0}
+
+
+@dataclass(frozen=True)
 class FaceInfo:
     """One face of a detect result (an item of ``face_list``).
 
     ``quality`` and ``liveness`` (the live score, Baidu's ``liveness.livemapscore``) are set only
     when asked for (``face_field`` "quality" / "liveness", and always ``liveness`` in faceverify);
-    ``to_dict()`` shows them only then.
+    so are ``gender`` and ``emotion`` (``face_field`` "gender" / "emotion"). ``to_dict()`` shows
+    them only then.
     """
 
     face_token: str
@@ -117,6 +130,8 @@ class FaceInfo:
     landmark5: Tuple[Point, ...]
     quality: Optional[FaceQuality] = None
     liveness: Optional[float] = None
+    gender: Optional[FaceAttribute] = None
+    emotion: Optional[FaceAttribute] = None
 
     @property
     def landmark(self) -> Tuple[Point, Point, Point, Point]:
@@ -136,6 +151,10 @@ class FaceInfo:
             out["quality"] = self.quality.to_dict()
         if self.liveness is not None:
             out["liveness"] = {"livemapscore": round(float(self.liveness), 6) + 0.0}
+        if self.gender is not None:
+            out["gender"] = self.gender.to_dict()
+        if self.emotion is not None:
+            out["emotion"] = self.emotion.to_dict()
         return out
 
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "faceedge/error.h"
+#include "models/mini_xception_attribute.h"
 #include "models/minifasnet_liveness.h"
 #include "models/mobilefacenet_embedder.h"
 #include "models/sface_embedder.h"
@@ -38,6 +39,10 @@ const Family<LivenessModel, float> kLivenessModels[] = {
     {"minifasnet_liveness", construct<LivenessModel, MiniFASNetLiveness, float>},
 };
 
+const Family<AttributeModel, float> kAttributeModels[] = {
+    {"mini_xception_attribute", construct<AttributeModel, MiniXceptionAttribute, float>},
+};
+
 template <typename Role, size_t N, typename... Extra>
 std::unique_ptr<Role> make(const Family<Role, Extra...> (&families)[N], const ModelSpec& spec,
                            const SessionSettings& settings, const char* role, Extra... extra) {
@@ -65,6 +70,12 @@ std::unique_ptr<LivenessModel> make_liveness_model(const ModelSpec& spec,
                                                    const SessionSettings& settings,
                                                    float crop_scale) {
   return make(kLivenessModels, spec, settings, "liveness", crop_scale);
+}
+
+std::unique_ptr<AttributeModel> make_attribute_model(const ModelSpec& spec,
+                                                     const SessionSettings& settings,
+                                                     float margin) {
+  return make(kAttributeModels, spec, settings, "attribute", margin);
 }
 
 }  // namespace faceedge

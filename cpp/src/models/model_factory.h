@@ -2,6 +2,7 @@
 // From a manifest family name to the class that runs it. One line per family in the .cpp.
 #include <memory>
 
+#include "faceedge/attribute_model.h"
 #include "faceedge/detector.h"
 #include "faceedge/embedder.h"
 #include "faceedge/liveness_model.h"
@@ -17,5 +18,9 @@ std::unique_ptr<Embedder> make_embedder(const ModelSpec& spec, const SessionSett
 std::unique_ptr<LivenessModel> make_liveness_model(const ModelSpec& spec,
                                                    const SessionSettings& settings,
                                                    float crop_scale);
+// An attribute model also takes its crop margin (a fraction of the box added on each side).
+std::unique_ptr<AttributeModel> make_attribute_model(const ModelSpec& spec,
+                                                     const SessionSettings& settings,
+                                                     float margin);
 
 }  // namespace faceedge
