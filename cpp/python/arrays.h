@@ -34,6 +34,20 @@ inline std::string shape_of(const py::array& a) {
   return out + (a.ndim() == 1 ? ",)" : ")");
 }
 
+// (n, 4) [x, y, w, h] boxes; a wrong shape is an invalid-argument error.
+inline std::vector<Box> boxes_from_array(const FloatArray& boxes) {
+  if (boxes.ndim() != 2 || boxes.shape(1) != 4) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "boxes must have shape (n, 4) [x, y, w, h], got " + shape_of(boxes));
+  }
+  const auto b = boxes.unchecked<2>();
+  std::vector<Box> out(static_cast<size_t>(boxes.shape(0)));
+  for (py::ssize_t i = 0; i < boxes.shape(0); ++i) {
+    out[static_cast<size_t>(i)] = {b(i, 0), b(i, 1), b(i, 2), b(i, 3)};
+  }
+  return out;
+}
+
 // A BGR uint8 HxWx3 C-contiguous array viewed without copying; ValueError otherwise.
 inline ImageView image_view(const py::array& image) {
   if (!py::isinstance<py::array_t<uint8_t>>(image) || image.dtype().kind() != 'u' ||

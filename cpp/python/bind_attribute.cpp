@@ -17,19 +17,6 @@
 namespace faceedge::python {
 namespace {
 
-std::vector<Box> attribute_boxes(const FloatArray& boxes) {
-  if (boxes.ndim() != 2 || boxes.shape(1) != 4) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "boxes must have shape (n, 4) [x, y, w, h], got " + shape_of(boxes));
-  }
-  const auto b = boxes.unchecked<2>();
-  std::vector<Box> out(static_cast<size_t>(boxes.shape(0)));
-  for (py::ssize_t i = 0; i < boxes.shape(0); ++i) {
-    out[static_cast<size_t>(i)] = {b(i, 0), b(i, 1), b(i, 2), b(i, 3)};
-  }
-  return out;
-}
-
 std::unique_ptr<AttributeModel> make_attribute(const std::string& family, const std::string& path,
                                                float margin, const ProviderList& providers,
                                                bool allow_fallback, int threads) {
@@ -44,7 +31,7 @@ std::unique_ptr<AttributeModel> make_attribute(const std::string& family, const 
 py::array_t<float> predict(const AttributeModel& model, const py::array& image,
                            const FloatArray& boxes) {
   const ImageView view = image_view(image);
-  const std::vector<Box> faces = attribute_boxes(boxes);
+  const std::vector<Box> faces = boxes_from_array(boxes);
   const size_t classes = static_cast<size_t>(model.classes());
   std::vector<float> probs(faces.size() * classes);
   if (!faces.empty()) {

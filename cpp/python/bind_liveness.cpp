@@ -21,19 +21,6 @@ namespace {
 using MemberList = std::vector<std::tuple<std::string, std::string, float>>;
 
 
-std::vector<Box> to_boxes(const FloatArray& boxes) {
-  if (boxes.ndim() != 2 || boxes.shape(1) != 4) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "boxes must have shape (n, 4) [x, y, w, h], got " + shape_of(boxes));
-  }
-  const auto b = boxes.unchecked<2>();
-  std::vector<Box> out(static_cast<size_t>(boxes.shape(0)));
-  for (py::ssize_t i = 0; i < boxes.shape(0); ++i) {
-    out[static_cast<size_t>(i)] = {b(i, 0), b(i, 1), b(i, 2), b(i, 3)};
-  }
-  return out;
-}
-
 Box to_box(const FloatArray& box) {
   if (box.ndim() != 1 || box.shape(0) != 4) {
     throw Error(ErrorCode::kInvalidArgument,
@@ -56,7 +43,7 @@ std::unique_ptr<Liveness> make_liveness(const MemberList& models, const Provider
 py::array_t<float> score(const Liveness& liveness, const py::array& image,
                          const FloatArray& boxes) {
   const ImageView view = image_view(image);
-  const std::vector<Box> faces = to_boxes(boxes);
+  const std::vector<Box> faces = boxes_from_array(boxes);
   std::vector<float> probs;
   {
     py::gil_scoped_release release;
