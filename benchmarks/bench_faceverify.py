@@ -22,27 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import time
 from pathlib import Path
 
 import faceedge
 from faceedge.images import load_image
+from timing import median_ms  # benchmarks/timing.py (scripts run from this folder's path)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FACEEDGE_SHARED") or REPO.parent / "shared")
 SAMPLES = ["live_T1.jpg", "spoof_F1_print.jpg", "spoof_F2_screen.jpg"]
-
-
-def median_ms(fn, repeats: int, warmup: int) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +27,7 @@ import numpy as np
 import faceedge  # noqa: F401  (points the core at the installed runtime)
 from faceedge import _core
 from faceedge.images import load_image
+from timing import median_ms  # benchmarks/timing.py (scripts run from this folder's path)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FACEEDGE_SHARED") or REPO.parent / "shared")
@@ -38,17 +37,6 @@ PHOTOS = {  # photo -> what it stands for
     "faces/obama_1.jpg": "910x1137 portrait",
     "faces/biden_2.jpg": "1200x1200 close-up",
 }
-
-
-def median_ms(fn, repeats: int, warmup: int) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def main() -> None:

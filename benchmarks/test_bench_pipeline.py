@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-cv2 = pytest.importorskip("cv2")
-pytest.importorskip("pytest_benchmark")
+import cv2  # noqa: E402  (a dependency of faceedge; pytest-benchmark comes with [test])
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FACEEDGE_SHARED") or REPO.parent / "shared")
@@ -25,8 +24,7 @@ THREADS = int(os.environ.get("FACEEDGE_BENCH_THREADS", "2"))
 
 def _photo(rel: str) -> np.ndarray:
     path = SHARED / "testdata" / rel
-    if not path.is_file():
-        pytest.skip(f"test photo {path} not found (set FACEEDGE_SHARED)")
+    assert path.is_file(), f"test photo {path} not found (set FACEEDGE_SHARED)"
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     assert img is not None, f"cannot decode {path}"
     return img
@@ -35,8 +33,7 @@ def _photo(rel: str) -> np.ndarray:
 @pytest.fixture(scope="module")
 def engine():
     models = SHARED / "models"
-    if not models.is_dir():
-        pytest.skip(f"models folder {models} not found (set FACEEDGE_SHARED)")
+    assert models.is_dir(), f"models folder {models} not found (set FACEEDGE_SHARED)"
     from faceedge import FaceEngine
 
     eng = FaceEngine(models=str(models), threads=THREADS)

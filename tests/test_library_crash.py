@@ -14,8 +14,6 @@ import pytest
 
 from faceedge import FaceLibrary
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-
 CHILD = r"""
 import random, sys
 import cv2
