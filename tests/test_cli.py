@@ -1,4 +1,4 @@
-"""The faceedge command line: JSON out, Baidu errors on stderr, exit codes 0 / 1 / 2 / 3."""
+"""The faceedge command line: tables or --json out, Baidu errors on stderr, exit codes 0 / 1 / 2 / 3."""
 import json
 import subprocess
 import sys
@@ -43,9 +43,25 @@ def test_missing_model_is_exit_3(capsys, tmp_path, monkeypatch, testdata_dir):
 
 
 def test_detect_prints_baidu_json(capsys, models_dir, testdata_dir):
-    code, out, _ = run(capsys, "detect", testdata_dir / "faces" / "obama_1.jpg", "--models", models_dir)
+    code, out, _ = run(capsys, "detect", testdata_dir / "faces" / "obama_1.jpg", "--models", models_dir,
+                       "--json")
     result = json.loads(out)
     assert code == 0 and result["face_num"] == 1 and len(result["face_list"][0]["face_token"]) == 32
+
+
+def test_detect_prints_a_table_of_faces(capsys, models_dir, testdata_dir):
+    photo = testdata_dir / "groups" / "obama_and_biden.jpg"
+    code, out, _ = run(capsys, "detect", photo, "--max-face-num", "5", "--face-field", "quality",
+                       "--models", models_dir)
+    lines = out.strip().splitlines()
+    header = lines[0].split()
+    assert code == 0 and header[:7] == ["face", "left", "top", "width", "height", "size", "score"]
+    assert "blur" in header and len(lines) == 1 + 3  # the three faces of the photo, one row each
+    code, out, _ = run(capsys, "detect", photo, "--max-face-num", "5", "--json",
+                       "--models", models_dir)
+    boxes = [f["location"] for f in json.loads(out)["face_list"]]
+    first = dict(zip(header, lines[1].split()))
+    assert int(first["width"]) == round(boxes[0]["width"]) and int(first["left"]) == round(boxes[0]["left"])
 
 
 def test_detect_errors(capsys, models_dir, testdata_dir, tmp_path):
@@ -59,9 +75,21 @@ def test_detect_errors(capsys, models_dir, testdata_dir, tmp_path):
 
 def test_match_prints_score(capsys, models_dir, testdata_dir):
     faces = testdata_dir / "faces"
-    code, out, _ = run(capsys, "match", faces / "obama_1.jpg", faces / "obama_2.jpg", "--models", models_dir)
+    code, out, _ = run(capsys, "match", faces / "obama_1.jpg", faces / "obama_2.jpg", "--models", models_dir,
+                       "--json")
     result = json.loads(out)
     assert code == 0 and result["score"] > 80 and len(result["face_list"]) == 2
+
+
+def test_match_table_gives_the_verdict(capsys, models_dir, testdata_dir):
+    faces = testdata_dir / "faces"
+    code, out, _ = run(capsys, "match", faces / "obama_1.jpg", faces / "obama_2.jpg", "--models", models_dir)
+    assert code == 0 and "same person" in out and float(out.splitlines()[1].split()[0]) > 80
+    code, out, _ = run(capsys, "match", faces / "obama_1.jpg", faces / "biden_1.jpg", "--models", models_dir)
+    assert code == 0 and "different people" in out and float(out.splitlines()[1].split()[0]) < 80
+    code, _, err = run(capsys, "match", faces / "obama_1.jpg", faces / "biden_1.jpg", "--threshold", "101",
+                       "--models", models_dir)
+    assert code == 2 and json.loads(err)["error_code"] == 222030
 
 
 def test_info_reports_runtime_and_simd(capsys):
@@ -78,9 +106,11 @@ def test_python_dash_m(models_dir):
 
 def test_faceverify_and_liveness_control(capsys, models_dir, testdata_dir):
     live = testdata_dir / "liveness"
-    code, out, _ = run(capsys, "faceverify", live / "live_T1.jpg", "--models", models_dir)
+    code, out, _ = run(capsys, "faceverify", live / "live_T1.jpg", "--models", models_dir, "--json")
     result = json.loads(out)
     assert code == 0 and result["face_liveness"] > result["thresholds"]["frr_1e-3"]
+    code, out, _ = run(capsys, "faceverify", live / "live_T1.jpg", "--models", models_dir)
+    assert code == 0 and "frr_1e-3" in out and f"face_liveness {result['face_liveness']:.4f}" in out
     code, _, err = run(capsys, "faceverify", live / "live_T1.jpg", live / "live_T1.jpg",
                        "--models", models_dir)
     assert code == 2 and json.loads(err)["error_code"] == 222208

@@ -123,6 +123,13 @@ class LibraryError(FaceEdgeError, OSError):
 # code -> (class, Baidu-style English message). The codes the C++ core can raise are exactly those
 # of cpp/include/faceedge/error.h; PYTHON_ONLY_CODES lists the others (the face library's).
 CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
+    # Baidu's platform codes, raised by the compatibility layer (faceedge.compat, faceedge.server)
+    3: (FaceEdgeError, "Unsupported openapi method"),
+    110: (FaceEdgeError, "Access token invalid or no longer valid"),
+    111: (FaceEdgeError, "Access token expired"),
+    216100: (InvalidParameterError, "invalid param"),
+    216102: (FaceEdgeError, "service not support"),
+    216103: (InvalidParameterError, "param too long"),
     # 2162xx: image problems
     216200: (ImageError, "empty image"),
     216201: (ImageError, "image format error"),
@@ -147,6 +154,7 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     222030: (InvalidParameterError, "param[match_threshold] format error"),
     # 2222xx-2223xx: results
     222202: (NoFaceError, "pic not has face"),
+    222204: (ImageError, "image_url_download_fail"),
     222207: (NotFoundError, "match user is not found"),
     222208: (InvalidParameterError, "the number of image is incorrect"),
     222209: (NotFoundError, "face token not exist"),
@@ -173,6 +181,7 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     229001: (ModelError, "model file not found"),
     229002: (ModelError, "model file checksum mismatch"),
     229003: (ModelError, "model file invalid"),
+    229004: (ModelError, "model download failed"),
     229010: (RuntimeUnavailableError, "onnxruntime unavailable"),
     229011: (RuntimeUnavailableError, "onnxruntime too old"),
     229012: (RuntimeUnavailableError, "execution provider unavailable"),
@@ -183,13 +192,16 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     229023: (LibraryError, "library is closed"),
 }
 
-# Raised only by the Python side (the face library, python/faceedge/library/, and the quality and
-# liveness controls, python/faceedge/quality.py), never by the C++ core: the test that keeps CODES
-# equal to error.h leaves these out.
+# Raised only by the Python side (the face library, python/faceedge/library/, the quality and
+# liveness controls, python/faceedge/quality.py, and the Baidu-compatible client and server,
+# python/faceedge/compat/ and server/), never by the C++ core: the test that keeps CODES equal to
+# error.h leaves these out.
 PYTHON_ONLY_CODES = frozenset({
+    3, 110, 111, 216100, 216102, 216103, 222204,
     222002, 222003, 222005, 222006, 222007, 222010, 222019, 222020, 222021, 222030,
     222207, 222210, 222213, 223100, 223101, 223102, 223103, 223104, 223105, 223106, 223111,
     223114, 223115, 223116, 223120, 223129, 229021, 229022, 229023,
+    229004,  # model download (faceedge.model_store): Python only
 })
 
 

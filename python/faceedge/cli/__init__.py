@@ -1,24 +1,36 @@
 """The ``faceedge`` command line. One module per command group; each has ``register(sub)``.
 
-``detect``, ``match`` and ``faceverify`` print Baidu's ``result`` JSON on stdout. Errors print Baidu's
-``{"error_code", "error_msg"}`` on stderr; the exit status is 2 for parameter and image errors,
-3 for model and runtime errors, 1 for anything else (no face, unknown face token, ...),
-130 when interrupted.
+Commands: ``detect``, ``match``, ``faceverify`` (photos.py); ``enroll`` (enroll.py); ``search``,
+``verify``, ``library groups|users|info`` (library.py); ``serve`` (serve.py: Baidu v3 REST
+paths on a local server); ``bench``; ``models``; ``info``.
+Every command prints a readable table, or with ``--json`` machine output on stdout (Baidu's
+``result`` where Baidu has one). Errors print Baidu's ``{"error_code", "error_msg"}`` on stderr.
+
+Exit status (docs/cli.md):
+  0    success (verify: the person matches)
+  1    no result: no face, not found (222207, 2231xx), verify: not the same person,
+       enroll: no photo enrolled
+  2    bad parameters or images (2220xx, 2162xx, 229014)
+  3    models, ONNX Runtime or the library file (2290xx)
+  4    partial success: enroll enrolled some photos, others failed
+  130  interrupted (Ctrl-C); an interrupted enroll keeps what it enrolled
+  141  stdout closed early (``| head``)
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Optional, Sequence
 
 from ..errors import FaceEdgeError
-from . import info, models, photos
+from . import bench, enroll, info, library, models, photos, serve
 from .common import exit_code
 
 __all__ = ["main", "build_parser", "exit_code"]
 
-COMMAND_GROUPS = (photos, models, info)
+COMMAND_GROUPS = (photos, enroll, library, serve, bench, models, info)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,3 +58,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return exit_code(exc)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # ``faceedge ... | head`` stopped reading: no traceback, no more output
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer killed by the signal

@@ -6,20 +6,34 @@ import json
 import sys
 from typing import Any, Dict, List, Sequence
 
-from ..errors import (FaceEdgeError, ImageError, InferenceError, InvalidParameterError, ModelError,
-                      RuntimeUnavailableError)
+from ..errors import (FaceEdgeError, ImageError, InferenceError, InvalidParameterError,
+                      LibraryError, ModelError, RuntimeUnavailableError)
 
 __all__ = ["exit_code", "print_json", "table", "add_models_option", "add_engine_options",
-           "engine_from_args", "fail"]
+           "engine_from_args", "fail", "add_json_option", "add_library_options",
+           "library_from_args", "FATAL_ERRORS", "EXIT_OK", "EXIT_NO_RESULT", "EXIT_BAD_INPUT",
+           "EXIT_RUNTIME", "EXIT_PARTIAL", "EXIT_INTERRUPTED"]
+
+# The exit statuses scripts rely on (docs/cli.md lists them with examples).
+EXIT_OK = 0
+EXIT_NO_RESULT = 1      # no face, not found, not the same person (verify)
+EXIT_BAD_INPUT = 2      # bad parameters or images
+EXIT_RUNTIME = 3        # models, ONNX Runtime, the library file
+EXIT_PARTIAL = 4        # enroll: some photos enrolled, some failed
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
+# Errors no other photo of a batch would escape: a batch command stops at the first of them.
+FATAL_ERRORS = (ModelError, RuntimeUnavailableError, InferenceError, LibraryError)
 
 
 def exit_code(exc: FaceEdgeError) -> int:
-    """2: parameter/image errors; 3: model/runtime errors; 1: any other faceedge error."""
+    """2: parameter/image errors; 3: model, runtime and library-file errors; 1: any other
+    faceedge error (no face, not found)."""
     if isinstance(exc, (InvalidParameterError, ImageError)):
-        return 2
-    if isinstance(exc, (ModelError, RuntimeUnavailableError, InferenceError)):
-        return 3
-    return 1
+        return EXIT_BAD_INPUT
+    if isinstance(exc, FATAL_ERRORS):
+        return EXIT_RUNTIME
+    return EXIT_NO_RESULT
 
 
 def print_json(data: Any) -> None:
@@ -69,3 +83,32 @@ def engine_from_args(args: argparse.Namespace):
     return FaceEngine(models=args.models, providers=providers, threads=args.threads,
                       allow_fallback=args.allow_fallback, pack=args.pack,
                       detector=args.detector, embedder=args.embedder)
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="machine output: JSON on stdout (default: a readable table)")
+
+
+def add_library_options(parser: argparse.ArgumentParser) -> None:
+    """--library, --storage plus the engine options (the library needs the engine's embedder)."""
+    add_engine_options(parser)
+    parser.add_argument("--library", required=True, metavar="PATH",
+                        help="the face library file (SQLite); created by enroll when missing")
+    parser.add_argument("--storage", default="float32", choices=("float32", "int8"),
+                        help="in-memory search storage for this run: float32 (exact) or int8 "
+                             "(int8 scan, float32 re-rank); not kept in the file "
+                             "(default: %(default)s)")
+
+
+def library_from_args(args: argparse.Namespace, create: bool = False):
+    """The FaceLibrary of :func:`add_library_options`. Unless ``create``, a missing file is
+    229014, a bad parameter (a typo in --library must not silently create an empty library)."""
+    from pathlib import Path
+
+    from ..errors import error
+    from ..library import FaceLibrary
+
+    if not create and not Path(args.library).is_file():
+        raise error(229014, f"--library: no face library at {args.library} (enroll creates one)")
+    return FaceLibrary(args.library, engine_from_args(args), storage=args.storage)

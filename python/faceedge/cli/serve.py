@@ -1,0 +1,126 @@
+"""``faceedge serve``: Baidu face v3's REST API on this device, for existing Baidu clients.
+
+Keys (the ``API Key`` / ``Secret Key`` pairs clients get tokens with) come from, in order:
+``--api-key`` with ``--secret-key``; ``--keys-file`` (a JSON object ``{"api_key": "secret_key"}``
+or lines ``API_KEY SECRET_KEY``); ``$FACEEDGE_API_KEY`` with ``$FACEEDGE_SECRET_KEY``. A server
+without keys does not start. The file and the environment keep secrets out of ``ps``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Dict
+
+from ..errors import error
+from .common import add_engine_options, engine_from_args, fail
+
+__all__ = ["register", "read_keys"]
+
+DEFAULT_PORT = 8300
+# The server's own defaults (faceedge.server), repeated here so that building the parser does
+# not import Starlette.
+DEFAULT_MAX_BODY_MB = 32.0
+DEFAULT_CONCURRENCY = 4
+
+
+def read_keys(args: argparse.Namespace) -> Dict[str, str]:
+    """The ``{api_key: secret_key}`` pairs from the options, the keys file or the environment."""
+    if bool(args.api_key) != bool(args.secret_key):
+        raise error(229014, "give --api-key and --secret-key together")
+    if args.api_key:
+        return {args.api_key: args.secret_key}
+    if args.keys_file:
+        return _keys_from_file(Path(args.keys_file))
+    key, secret = os.environ.get("FACEEDGE_API_KEY"), os.environ.get("FACEEDGE_SECRET_KEY")
+    if key and secret:
+        return {key: secret}
+    raise error(229014, "faceedge serve needs client keys: --api-key K --secret-key S, "
+                        "--keys-file FILE, or $FACEEDGE_API_KEY and $FACEEDGE_SECRET_KEY")
+
+
+def _keys_from_file(path: Path) -> Dict[str, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(229014, f"cannot read the keys file {str(path)!r}: {exc.strerror or exc}") \
+            from None
+    if text.lstrip().startswith("{"):
+        try:
+            keys = json.loads(text)
+        except ValueError as exc:
+            raise error(229014, f"keys file {str(path)!r} is not valid JSON: {exc}") from None
+    else:
+        keys = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            fields = line.split()
+            if not fields or fields[0].startswith("#"):
+                continue
+            if len(fields) != 2:
+                raise error(229014, f"keys file {str(path)!r} line {number}: expected "
+                                    "'API_KEY SECRET_KEY'")
+            keys[fields[0]] = fields[1]
+    if not keys or not all(isinstance(k, str) and isinstance(v, str) and k and v
+                           for k, v in keys.items()):
+        raise error(229014, f"keys file {str(path)!r} holds no api_key / secret_key pairs")
+    return keys
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from ..compat.service import BaiduFaceService
+
+    try:
+        from ..server import create_app, run
+    except ImportError as exc:
+        fail(229014, f"faceedge serve needs the [server] extra (pip install 'faceedge[server]'): "
+                     f"{exc}")
+        return 2
+    keys = read_keys(args)  # before loading any model, so a missing key fails fast
+    if args.max_body_mb <= 0 or args.concurrency <= 0 or args.token_ttl <= 0:
+        raise error(229014, "--max-body-mb, --concurrency and --token-ttl must be > 0")
+    engine = engine_from_args(args)
+    service = BaiduFaceService(engine, library_path=args.library, allow_url=args.allow_url)
+    info = service.library.info()  # opened now, so a locked or foreign file fails at start
+    # The app closes the library when uvicorn shuts down (SIGINT / SIGTERM): uvicorn then
+    # re-raises the signal, so code after run() may never execute.
+    app = create_app(service, keys, max_body_bytes=int(args.max_body_mb * 1024 * 1024),
+                     token_ttl=args.token_ttl, concurrency=args.concurrency, close_service=True)
+    print(f"faceedge serve: http://{args.host}:{args.port} (library {info['path']}: "
+          f"{info['groups']} groups, {info['users']} users, {info['faces']} faces; "
+          f"{len(keys)} client key(s); URL images {'allowed' if args.allow_url else 'refused'})",
+          file=sys.stderr, flush=True)
+    try:
+        run(app, host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        service.close()
+    return 0
+
+
+def register(sub: "argparse._SubParsersAction") -> None:
+    p = sub.add_parser("serve", help="Baidu face v3's REST API on this device, for existing "
+                                     "Baidu clients (needs the [server] extra)")
+    p.add_argument("--library", required=True, metavar="PATH",
+                   help="the face library file (created when missing)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: %(default)s; plain HTTP, so keep it on "
+                        "loopback or a trusted network)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="(default: %(default)s)")
+    p.add_argument("--api-key", help="a client's API Key (with --secret-key)")
+    p.add_argument("--secret-key", help="that client's Secret Key")
+    p.add_argument("--keys-file", metavar="FILE",
+                   help="client keys: JSON {api_key: secret_key} or lines 'API_KEY SECRET_KEY'")
+    p.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_MB,
+                   help="largest request body in MiB (default: %(default)s)")
+    p.add_argument("--token-ttl", type=float, default=30 * 24 * 3600,
+                   help="access token lifetime in seconds (default: 30 days, as Baidu)")
+    p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                   help="engine calls run at once (default: %(default)s)")
+    p.add_argument("--allow-url", action="store_true",
+                   help="download image_type=URL images (refused by default: offline device)")
+    p.add_argument("--log-level", default="info",
+                   choices=("critical", "error", "warning", "info", "debug"),
+                   help="uvicorn's log level (default: %(default)s)")
+    add_engine_options(p)
+    p.set_defaults(func=_cmd_serve)

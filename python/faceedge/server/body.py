@@ -1,0 +1,79 @@
+"""Reading a request body with a size limit, and parsing it as the SDK sends it.
+
+The body is read chunk by chunk and counted, so an oversized one is refused without being held
+in memory. The rest of a refused body is still read and thrown away (up to :data:`DRAIN_LIMIT`):
+the SDK sends its whole body before it reads the reply, and a server that closed the connection
+early would hand it a connection error instead of Baidu's JSON error.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from ..errors import error
+
+__all__ = ["read_body", "parse_body", "DEFAULT_MAX_BODY_BYTES", "DRAIN_LIMIT"]
+
+# Two 10 MB images (Baidu's limit each) as base64 in one match body, with room to spare.
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+DRAIN_LIMIT = 64 * 1024 * 1024  # past this much extra, stop reading and let the connection go
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, or 216103 once it passes ``limit`` bytes (the rest drained, bounded)."""
+    declared = request.headers.get("content-length", "")
+    over = f"{declared} bytes declared" if declared.isdigit() and int(declared) > limit else ""
+    data = bytearray()
+    drained = 0
+    async for chunk in request.stream():
+        if over:
+            drained += len(chunk)
+            if drained > DRAIN_LIMIT:
+                break
+            continue
+        data += chunk
+        if len(data) > limit:
+            over = f"more than {limit} bytes sent"
+            drained, data = len(data), bytearray()
+    if over:
+        raise _too_long(over)
+    return bytes(data)
+
+
+def _too_long(detail: str) -> Exception:
+    return error(216103, f"the request body is too large ({detail}); this server takes at most "
+                         "the size set by faceedge serve --max-body-mb")
+
+
+def parse_body(data: bytes, content_type: str) -> Any:
+    """A JSON object or array, or the fields of a form body (``application/x-www-form-urlencoded``).
+
+    An empty body is an empty object (the SDK sends ``{}`` or nothing for calls without fields).
+    Raises 216100 for anything else.
+    """
+    if not data.strip():
+        return {}
+    if content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded":
+        return _form(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(216100, "the request body is not UTF-8 JSON") from None
+    try:
+        body = json.loads(text)
+    except ValueError as exc:
+        raise error(216100, f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(body, (dict, list)):
+        raise error(216100, "the request body must be a JSON object or array, got "
+                            f"{type(body).__name__}")
+    return body
+
+
+def _form(data: bytes) -> Dict[str, str]:
+    try:
+        return dict(parse_qsl(data.decode("utf-8"), keep_blank_values=True, strict_parsing=True))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise error(216100, f"the form body cannot be read: {exc}") from None
