@@ -133,9 +133,10 @@ def test_fast_pack_and_model_choice(models_dir, faces):
     fast = FaceEngine(models=models_dir, pack="fast")
     assert fast.embedder_id == "mobilefacenet_foamliu"
     assert fast.match(faces / "obama_1.jpg", faces / "obama_2.jpg").score > 80
-    with pytest.raises(ModelError) as info:
-        FaceEngine(models=models_dir, detector="yunet_640_int8bq")
-    assert info.value.error_code == 229003
+    # Upstream YuNet int8bq does not run in ONNX Runtime as shipped; the engine prepares it and
+    # proves the result against the _ortfix reference, so it detects like any other detector.
+    int8bq = FaceEngine(models=models_dir, detector="yunet_640_int8bq")
+    assert int8bq.detect(faces / "obama_1.jpg").face_num == 1
     with pytest.raises(InvalidParameterError):
         FaceEngine(models=models_dir, detector="sface_int8bq_ortfix")
     with pytest.raises(InvalidParameterError):

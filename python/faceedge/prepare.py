@@ -11,17 +11,28 @@ exact arithmetic, proven on probe inputs before the file is used:
 3. PRelu(x, slope) with a constant slope -> Relu(x) + slope * Min(x, 0), which runs on the
    runtime's vectorised element-wise kernels.
 
-The prepared file lives in the cache directory next to a JSON record of both sha256 values and
-of the equivalence check, and is reused until the source or PREPARE_VERSION changes.
+The proof runs the prepared file and the source on the same probe inputs (worst cosine over all
+outputs >= MIN_COSINE). When the source itself does not run in ONNX Runtime (upstream YuNet int8bq:
+"block_size must be 0 for per-tensor quantization"), the prepared file is proven against a
+*reference* built in memory instead: the source with only the minimal edit ONNX Runtime needs
+(:func:`reference_model`: unread graph inputs dropped, one-block DequantizeLinear given a scalar
+scale and zero-point and no block_size/axis). That edit changes no arithmetic, and it is exactly
+the ``_ortfix`` edit of ``../shared/models/README.md`` 3.4 and 4.3: serialised, the reference is
+byte-identical to the manifest's ``_ortfix`` copy, and the record says so when it is.
+
+The prepared file lives in the cache directory next to a JSON record of both sha256 values (and
+the reference's), of what the proof ran against and of its result; it is reused until the source
+or PREPARE_VERSION changes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -117,6 +128,61 @@ def _rewrite(model) -> List[str]:
     return steps
 
 
+def reference_model(model) -> Tuple[Any, Dict[str, str]]:
+    """A copy of ``model`` with only the edits ONNX Runtime needs to run it, and what they were
+    (``{"inputs": ..., "dequantize": ...}``; an edit that found nothing to do is absent).
+
+    Both edits leave every computed value unchanged: a graph input no node reads feeds nothing,
+    and a DequantizeLinear whose scale has one element has one block, so a scalar scale and
+    zero-point without ``block_size``/``axis`` (per-tensor) compute the same product.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    ref = onnx.ModelProto()
+    ref.CopyFrom(model)
+    graph = ref.graph
+    edits: Dict[str, str] = {}
+    initializers = {t.name: t for t in graph.initializer}
+    read = {name for node in graph.node for name in node.input}
+    kept = [i for i in graph.input if i.name in read and i.name not in initializers]
+    if len(kept) != len(graph.input):
+        edits["inputs"] = (f"declared only the {len(kept)} graph inputs nodes read "
+                           f"(dropped {len(graph.input) - len(kept)})")
+        del graph.input[:]
+        graph.input.extend(kept)
+
+    consumers: Dict[str, List[Any]] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def one_block(node) -> bool:
+        if node.op_type != "DequantizeLinear" or len(node.input) < 2:
+            return False
+        if not any(a.name == "block_size" and a.i for a in node.attribute):
+            return False
+        params = [initializers.get(n) for n in node.input[1:] if n]
+        return all(t is not None and numpy_helper.to_array(t).size == 1 for t in params)
+
+    fixed = 0
+    for node in graph.node:
+        params = [n for n in node.input[1:] if n]
+        # Reshape a scale in place only when every reader is such a node (else it would change
+        # broadcasting elsewhere).
+        if one_block(node) and all(one_block(c) for n in params for c in consumers[n]):
+            for name in params:
+                del initializers[name].dims[:]
+            attrs = [a for a in node.attribute if a.name not in ("block_size", "axis")]
+            del node.attribute[:]
+            node.attribute.extend(attrs)
+            fixed += 1
+    if fixed:
+        edits["dequantize"] = (f"gave {fixed} one-block DequantizeLinear nodes a scalar scale "
+                               "and zero-point (per-tensor, no block_size)")
+    return ref, edits
+
+
 def _probe_feeds(specs, seed: int = 7) -> Dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     feeds = {}
@@ -155,24 +221,18 @@ def _compare(source: Path, prepared: Path) -> Dict[str, float]:
 def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = None,
                   log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> Path:
     """Returns the file the engine should load for `source`: a prepared copy in `cache_dir`, or
-    `source` itself when no rewrite applies. Raises ModelError when the rewrite cannot be proven
-    equal to the source."""
+    `source` itself when no rewrite applies. Raises ModelError 229003 when the rewrite cannot be
+    proven equal to the source (or, when the source does not run, to its minimally edited
+    reference: see the module docstring); nothing is left in `cache_dir` then."""
     from .errors import ModelError
 
     source = Path(source)
     digest = source_sha256 or _sha256(source)
     target = Path(cache_dir) / f"{source.stem}.v{PREPARE_VERSION}.{digest[:16]}.onnx"
     record_path = target.with_suffix(".json")
-    if record_path.exists():
-        try:
-            record = json.loads(record_path.read_text())
-            if record.get("source_sha256") == digest:
-                if record.get("unchanged"):
-                    return source
-                if target.exists() and record.get("prepared_size") == target.stat().st_size:
-                    return target
-        except (OSError, ValueError):
-            pass  # a damaged record: prepare again
+    done = _cached(record_path, digest)
+    if done is not None:
+        return source if done.get("unchanged") else target
 
     try:
         import onnx
@@ -181,6 +241,7 @@ def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = 
         return source
 
     model = onnx.load(str(source))
+    reference, reference_edits = reference_model(model)
     steps = _rewrite(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     record = {"source": str(source), "source_sha256": digest, "prepare_version": PREPARE_VERSION,
@@ -191,26 +252,93 @@ def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = 
         return source
 
     log(f"faceedge: preparing {source.name} for ONNX Runtime (once): " + "; ".join(steps))
-    fd, tmp_name = tempfile.mkstemp(dir=str(target.parent), suffix=".onnx.tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    if reference_edits:
+        ref_bytes = reference.SerializeToString()
+        ref_digest = hashlib.sha256(ref_bytes).hexdigest()
+        record.update(reference_edits=list(reference_edits.values()), reference_sha256=ref_digest,
+                      reference_is=_manifest_copy(digest, ref_digest))
+    tmp = _temp_file(target.parent, ".onnx.tmp")
+    ref_tmp: Optional[Path] = None
     try:
         onnx.save(model, str(tmp))
+        # Prove against the source itself whenever ONNX Runtime accepts it; a one-block
+        # DequantizeLinear with a block_size is refused at the first run, so go to the reference.
         try:
-            check = _compare(source, tmp)
-        except Exception as exc:  # the source itself does not run: nothing to prove against
-            raise ModelError(229003, f"cannot verify the prepared form of {source}: {exc}") from exc
+            if "dequantize" in reference_edits:
+                raise ModelError(229003, "ONNX Runtime rejects its one-block DequantizeLinear "
+                                         "nodes ('block_size must be 0 for per-tensor "
+                                         "quantization')")
+            check, record["proved_against"] = _compare(source, tmp), "source"
+        except Exception as exc:
+            if not reference_edits:  # the source does not run and nothing explains why
+                raise ModelError(229003, f"cannot verify the prepared form of {source}: "
+                                         f"{exc}") from exc
+            ref_tmp = _temp_file(target.parent, ".reference.onnx.tmp")
+            ref_tmp.write_bytes(ref_bytes)
+            try:
+                check, record["proved_against"] = _compare(ref_tmp, tmp), "reference"
+            except Exception as ref_exc:
+                raise ModelError(229003, f"cannot verify the prepared form of {source}: the "
+                                         f"source does not run ({exc}) and neither does its "
+                                         f"minimally edited reference ({ref_exc})") from ref_exc
         if check["min_cosine"] < MIN_COSINE:
-            raise ModelError(229003, f"prepared {source.name} differs from the source "
-                                     f"(cosine {check['min_cosine']:.6f} < {MIN_COSINE})")
+            raise ModelError(229003, f"prepared {source.name} differs from the "
+                                     f"{record['proved_against']} (cosine "
+                                     f"{check['min_cosine']:.6f} < {MIN_COSINE})")
         os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for leftover in (tmp, ref_tmp):
+            if leftover is not None and leftover.exists():
+                leftover.unlink()
     record.update(check, prepared=str(target), prepared_sha256=_sha256(target),
                   prepared_size=target.stat().st_size)
     _write_atomic(record_path, json.dumps(record, indent=1).encode())
     return target
+
+
+def prepared_file(source_sha256: str, cache_dir: Path) -> Optional[Path]:
+    """The prepared file already cached for a source of this sha256 (the source's own path
+    is not known here, so a source that needs no rewrite gives None too)."""
+    for record_path in Path(cache_dir).glob(f"*.v{PREPARE_VERSION}.{source_sha256[:16]}.json"):
+        record = _cached(record_path, source_sha256)
+        if record is not None and not record.get("unchanged"):
+            return record_path.with_suffix(".onnx")
+    return None
+
+
+def _cached(record_path: Path, digest: str) -> Optional[Dict[str, Any]]:
+    """The record of a finished preparation of this source, or None (absent, damaged, or its
+    prepared file missing or cut short: then it is prepared again)."""
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if record.get("source_sha256") != digest or record.get("prepare_version") != PREPARE_VERSION:
+        return None
+    if record.get("unchanged"):
+        return record
+    target = record_path.with_suffix(".onnx")
+    if target.exists() and record.get("prepared_size") == target.stat().st_size:
+        return record
+    return None
+
+
+def _manifest_copy(source_sha256: str, reference_sha256: str) -> Optional[str]:
+    """The manifest id of the shipped patched copy the reference is byte-identical to, if any."""
+    from .models import load_manifest
+
+    manifest = load_manifest()
+    source = manifest.by_sha256(source_sha256)
+    if source is None:
+        return None
+    return next((e.id for e in manifest.models.values()
+                 if e.derived_from == source.id and e.sha256 == reference_sha256), None)
+
+
+def _temp_file(folder: Path, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(dir=str(folder), suffix=suffix)
+    os.close(fd)
+    return Path(name)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -15,7 +15,9 @@ Threads: one connection guarded by one lock; every method may be called from any
 
 Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`, ``application_id`` marks the file)::
 
-    meta(key PK, value)            schema_version, embedder, dim, created
+    meta(key PK, value)            schema_version, embedder, dim, created (embedder: the manifest
+                                   id the library was created with; opening compares its
+                                   embedding_space, so either SFace file reads an SFace library)
     groups(group_key PK, group_id UNIQUE, ctime)
     users(user_key PK, group_key FK, user_id, user_info, ctime, UNIQUE(group_key, user_id))
     faces(face_id PK, user_key FK, face_token, ctime, embedding BLOB, embedder,
@@ -105,6 +107,19 @@ class Snapshot:
     user_keys: np.ndarray                         # int64 (n,)
     group_keys: np.ndarray                        # int32 (n,)
     vectors: np.ndarray                           # float32 (n, dim)
+
+
+def _embedding_space(embedder: Optional[str]) -> Optional[str]:
+    """The manifest's embedding space of an embedder id: two files of one network (upstream
+    ``sface_int8bq`` and its patched ``sface_int8bq_ortfix``) give comparable vectors, so a
+    library enrolled with either opens with the other. Ids the manifest does not know (older
+    files, custom models) stand for themselves."""
+    from ..models import load_manifest
+
+    if embedder is None:
+        return None
+    entry = load_manifest().models.get(embedder)
+    return entry.embedding_space if entry is not None else embedder
 
 
 def _unusable(path: Path, detail: str) -> FaceEdgeError:
@@ -335,7 +350,7 @@ class Store:
         if version != SCHEMA_VERSION:
             raise _unusable(self.path, f"unknown schema version {version}")
         embedder, dim = meta.get("embedder"), int(meta.get("dim", "0"))
-        if embedder != self.embedder or dim != self.dim:
+        if _embedding_space(embedder) != _embedding_space(self.embedder) or dim != self.dim:
             raise error(229021, f"{self.path} was enrolled with embedder {embedder!r} "
                                 f"({dim}-d); this engine uses {self.embedder!r} ({self.dim}-d). "
                                 "Embeddings of different models cannot be compared: open it with "
