@@ -109,6 +109,7 @@ void bind_runtime(py::module_& m) {
     d["build_info"] = info.build_info;
     d["available_providers"] = info.available_providers;
     d["thread_pool_threads"] = info.thread_pool_threads;
+    d["thread_pool_affinity"] = info.thread_pool_affinity;
     return d;
   });
   m.def("status_round_trip", &ort::status_round_trip, py::arg("code"), py::arg("message"));

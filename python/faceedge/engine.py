@@ -35,6 +35,7 @@ from .models import (Choice, ModelEntry, ModelSet, ModelsArg, announce_fallback,
                      choose_model, find_model, load_manifest)
 from .options import (DetectOptions, parse_detect_options, parse_face_field,
                       parse_faceverify_option, parse_liveness_control, parse_quality_control)
+from .providers import ProviderSpec, normalize_providers  # normalize_providers: re-exported
 from .quality import THRESHOLD_KEYS, liveness_failure, quality_failure
 from .results import (Angle, DetectResult, FaceAttribute, FaceInfo, FaceQuality,
                       FaceVerifyResult, Location, MatchResult, Point)
@@ -49,8 +50,6 @@ __all__ = ["FaceEngine", "score_from_cosine", "cosine_from_score", "normalize_pr
 ARCFACE_TEMPLATE_112 = np.array(
     [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655],
      [70.7299, 92.2041]], dtype=np.float32)
-
-ProviderSpec = Union[str, Tuple[str, Mapping[str, Any]], Mapping[str, Any]]
 
 FACEVERIFY_IMAGE_COUNTS = (1, 3, 8)  # Baidu's faceverify takes 1, 3 or 8 images of one person
 
@@ -115,48 +114,6 @@ def cosine_from_score(score: float, threshold: float) -> float:
     if s <= 80.0:
         return s * t / 80.0
     return min(1.0, t + (s - 80.0) * (1.0 - t) / 20.0)
-
-
-def _option_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
-def normalize_providers(providers: Union[None, ProviderSpec, Sequence[ProviderSpec]]
-                        ) -> List[Tuple[str, Dict[str, str]]]:
-    """Execution providers in order of preference, as ``(name, {option: str})`` pairs.
-
-    Accepts ``None`` (CPU only), a name, a ``(name, options)`` tuple, a ``{"name": ...,
-    "options": {...}}`` or ``{name: options}`` dict, or a list of any of these. Option values
-    become strings (booleans ``"1"``/``"0"``), as ONNX Runtime takes them.
-    """
-    if providers is None:
-        return [("CPUExecutionProvider", {})]
-    single = (isinstance(providers, (str, Mapping))
-              or (isinstance(providers, tuple) and len(providers) == 2
-                  and isinstance(providers[0], str) and isinstance(providers[1], Mapping)))
-    items = [providers] if single else list(providers)  # type: ignore[arg-type]
-    if not items:
-        raise error(229014, "providers is empty: name at least one execution provider")
-    out: List[Tuple[str, Dict[str, str]]] = []
-    for item in items:
-        if isinstance(item, str):
-            name, options = item, {}
-        elif isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[1], Mapping):
-            name, options = item[0], item[1]
-        elif isinstance(item, Mapping) and "name" in item:
-            name, options = item["name"], item.get("options") or {}
-        elif isinstance(item, Mapping) and len(item) == 1:
-            ((name, options),) = item.items()
-            options = options or {}
-        else:
-            raise error(229014, f"cannot read execution provider {item!r}: use a name, "
-                                "(name, options) or {'name': ..., 'options': {...}}")
-        if not isinstance(name, str) or not name.strip() or not isinstance(options, Mapping):
-            raise error(229014, f"bad execution provider {item!r}")
-        out.append((name.strip(), {str(k): _option_value(v) for k, v in options.items()}))
-    return out
 
 
 def _detail(exc: FaceEdgeError) -> str:

@@ -17,6 +17,11 @@ struct SessionSettings {
   std::vector<ProviderRequest> providers;  // empty: CPU only
   bool allow_fallback = false;             // true: skip an unavailable provider instead of failing
   int intra_op_threads = 0;                // 0: the runtime's default
+  // ONNX Runtime's affinity string for the intra-op pool's workers: one entry per worker
+  // (threads - 1; the calling thread is never pinned), entries split by ';', processor ids
+  // counted from 1 ("5-8;5-8;5-8"). Empty: the runtime's default placement.
+  std::string intra_op_affinity;
+  bool cpu_arena = true;                   // the CPU provider's memory arena
   std::map<std::string, std::string> config_entries;  // AddSessionConfigEntry key/values
 };
 
@@ -26,6 +31,7 @@ struct RuntimeInfo {
   std::string build_info;
   std::vector<std::string> available_providers;
   int thread_pool_threads = 0;  // the shared intra-op pool's size (0 = the runtime's default)
+  std::string thread_pool_affinity;  // its workers' affinity string ("" = the runtime's default)
 };
 
 // Where to look for libonnxruntime when FACEEDGE_ORT_LIBRARY is unset (the Python package

@@ -49,6 +49,8 @@ enum Slot : size_t {
   kCreateSession = 7,
   kRun = 9,
   kCreateSessionOptions = 10,
+  kEnableCpuMemArena = 18,
+  kDisableCpuMemArena = 19,
   kSetSessionGraphOptimizationLevel = 23,
   kSetIntraOpNumThreads = 24,
   kSessionGetInputCount = 30,
@@ -95,6 +97,7 @@ enum Slot : size_t {
   kUpdateCUDAProviderOptions = 206,
   kReleaseCUDAProviderOptions = 208,
   kSessionOptionsAppendExecutionProvider = 216,
+  kSetGlobalIntraOpThreadAffinity = 227,  // API 14
   kGetBuildInfoString = 254,
 };
 
@@ -114,6 +117,7 @@ using RunFn = OrtStatus* (*)(OrtSession*, const OrtRunOptions*, const char* cons
                              OrtValue** outputs);
 using CreateSessionOptionsFn = OrtStatus* (*)(OrtSessionOptions** out);
 using OptionsIntFn = OrtStatus* (*)(OrtSessionOptions*, int);
+using OptionsOnlyFn = OrtStatus* (*)(OrtSessionOptions*);
 using SessionCountFn = OrtStatus* (*)(const OrtSession*, size_t* out);
 using SessionTypeInfoFn = OrtStatus* (*)(const OrtSession*, size_t index, OrtTypeInfo** out);
 using SessionNameFn = OrtStatus* (*)(const OrtSession*, size_t index, OrtAllocator*, char** out);
@@ -160,5 +164,6 @@ using DisablePerSessionThreadsFn = OrtStatus* (*)(OrtSessionOptions*);
 using CreateThreadingOptionsFn = OrtStatus* (*)(OrtThreadingOptions** out);
 using ReleaseThreadingOptionsFn = void (*)(OrtThreadingOptions*);
 using ThreadingOptionsIntFn = OrtStatus* (*)(OrtThreadingOptions*, int);
+using ThreadingOptionsStringFn = OrtStatus* (*)(OrtThreadingOptions*, const char*);
 
 }  // namespace faceedge::ort::abi

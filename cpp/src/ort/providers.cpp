@@ -81,7 +81,60 @@ std::string append_tensorrt(const Api& api, abi::OrtSessionOptions* options, con
   return why;
 }
 
+int parse_thread_count(const std::string& text) {
+  size_t used = 0;
+  int n = -1;
+  try {
+    n = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || n < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "CPUExecutionProvider option intra_op_num_threads must be an integer >= 0, got '" +
+                    text + "'");
+  }
+  return n;
+}
+
 }  // namespace
+
+SessionSettings with_cpu_options(SessionSettings settings) {
+  static const char* const kKnown = "intra_op_num_threads, session.intra_op_thread_affinities, "
+                                    "enable_cpu_mem_arena";
+  for (const ProviderRequest& request : settings.providers) {
+    if (canonical_provider_name(request.name) != "CPUExecutionProvider") continue;
+    for (const auto& [key, value] : request.options) {
+      if (key == "intra_op_num_threads") {
+        const int n = parse_thread_count(value);
+        if (n != 0 && settings.intra_op_threads != 0 && n != settings.intra_op_threads) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "threads=" + std::to_string(settings.intra_op_threads) +
+                          " disagrees with the CPU option intra_op_num_threads=" + value);
+        }
+        if (n != 0) settings.intra_op_threads = n;
+      } else if (key == "session.intra_op_thread_affinities") {
+        settings.intra_op_affinity = value;  // the runtime checks it when it builds the pool
+      } else if (key == "enable_cpu_mem_arena") {
+        if (value != "0" && value != "1") {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "CPUExecutionProvider option enable_cpu_mem_arena must be '0' or '1', got '" +
+                          value + "'");
+        }
+        settings.cpu_arena = value == "1";
+      } else {
+        throw Error(ErrorCode::kInvalidArgument, "unknown CPUExecutionProvider option '" + key +
+                                                     "'; known options: " + kKnown);
+      }
+    }
+  }
+  if (!settings.intra_op_affinity.empty() && settings.intra_op_threads < 2) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "a thread affinity needs intra_op_num_threads >= 2: ONNX Runtime pins the pool's "
+                "workers (threads - 1), never the calling thread");
+  }
+  return settings;
+}
 
 std::string canonical_provider_name(const std::string& name) { return find_provider(name).canonical; }
 

@@ -11,6 +11,13 @@ namespace faceedge::ort {
 // Error(kInvalidArgument) for a name no ONNX Runtime build knows.
 std::string canonical_provider_name(const std::string& name);
 
+// Folds the CPU entry's options (the runtime's own names: "intra_op_num_threads",
+// "session.intra_op_thread_affinities", "enable_cpu_mem_arena") into the settings, which the
+// CPU provider takes from the session and the thread pool rather than from an append call.
+// Throws Error(kInvalidArgument) for another key, a bad value, or a thread count that
+// disagrees with settings.intra_op_threads.
+SessionSettings with_cpu_options(SessionSettings settings);
+
 // Appends one provider to the options. Returns "" on success, else why it is unavailable
 // (not compiled into this runtime, or its libraries failed to load).
 std::string append_provider(abi::OrtSessionOptions* options, const ProviderRequest& request,

@@ -44,6 +44,8 @@ Api resolve_api(const abi::OrtApi* t) {
   FACEEDGE_RESOLVE(create_session_options, kCreateSessionOptions);
   FACEEDGE_RESOLVE(set_graph_optimization_level, kSetSessionGraphOptimizationLevel);
   FACEEDGE_RESOLVE(set_intra_op_num_threads, kSetIntraOpNumThreads);
+  FACEEDGE_RESOLVE(enable_cpu_mem_arena, kEnableCpuMemArena);
+  FACEEDGE_RESOLVE(disable_cpu_mem_arena, kDisableCpuMemArena);
   FACEEDGE_RESOLVE(session_get_input_count, kSessionGetInputCount);
   FACEEDGE_RESOLVE(session_get_output_count, kSessionGetOutputCount);
   FACEEDGE_RESOLVE(session_get_input_type_info, kSessionGetInputTypeInfo);
@@ -87,6 +89,7 @@ Api resolve_api(const abi::OrtApi* t) {
   FACEEDGE_RESOLVE(set_global_intra_op_num_threads, kSetGlobalIntraOpNumThreads);
   FACEEDGE_RESOLVE(set_global_inter_op_num_threads, kSetGlobalInterOpNumThreads);
   FACEEDGE_RESOLVE(set_global_spin_control, kSetGlobalSpinControl);
+  FACEEDGE_RESOLVE(set_global_intra_op_thread_affinity, kSetGlobalIntraOpThreadAffinity);
 #undef FACEEDGE_RESOLVE
   return a;
 }
@@ -139,7 +142,7 @@ std::string status_message(abi::OrtStatus* status) {
   return status_message_of(Runtime::get().api(), status);
 }
 
-const Runtime& Runtime::get(int pool_threads) {
+const Runtime& Runtime::get(const PoolSettings& pool) {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (g_runtime) return *g_runtime;
 
@@ -200,19 +203,29 @@ const Runtime& Runtime::get(int pool_threads) {
   const Api& api = rt->api_;
   abi::OrtThreadingOptions* threading = nullptr;
   std::string why = status_message_of(api, api.create_threading_options(&threading));
-  if (why.empty()) why = status_message_of(api, api.set_global_intra_op_num_threads(threading, pool_threads));
+  if (why.empty()) why = status_message_of(api, api.set_global_intra_op_num_threads(threading, pool.threads));
   if (why.empty()) why = status_message_of(api, api.set_global_inter_op_num_threads(threading, 1));
   if (why.empty()) why = status_message_of(api, api.set_global_spin_control(threading, 0));
+  // The runtime pins the pool's workers (not the calling thread) when it creates the pool, so a
+  // malformed string or a count that does not match threads - 1 is reported by the env call.
+  if (why.empty() && !pool.affinity.empty()) {
+    why = status_message_of(api, api.set_global_intra_op_thread_affinity(threading, pool.affinity.c_str()));
+  }
   abi::OrtEnv* env = nullptr;
   if (why.empty()) {
     why = status_message_of(api, api.create_env_with_global_thread_pools(abi::kLoggingError, "faceedge",
                                                                           threading, &env));
   }
   api.release_threading_options(threading);
+  if (!why.empty() && !pool.affinity.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "ONNX Runtime rejected the thread pool (threads " + std::to_string(pool.threads) +
+                    ", affinity '" + pool.affinity + "'): " + why);
+  }
   if (!why.empty()) {
     throw Error(ErrorCode::kRuntimeUnavailable, "ONNX Runtime environment: " + why);
   }
-  rt->pool_threads_ = pool_threads;
+  rt->pool_ = pool;
   abi::OrtStatus* status = nullptr;
   rt->env_ = env;
   status = rt->api_.disable_telemetry_events(env);
@@ -263,6 +276,7 @@ RuntimeInfo runtime_info() {
   info.build_info = rt.api().get_build_info_string();
   info.available_providers = rt.available_providers();
   info.thread_pool_threads = rt.pool_threads();
+  info.thread_pool_affinity = rt.pool_affinity();
   return info;
 }
 

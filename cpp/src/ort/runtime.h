@@ -22,6 +22,8 @@ struct Api {
   abi::CreateSessionOptionsFn create_session_options;
   abi::OptionsIntFn set_graph_optimization_level;
   abi::OptionsIntFn set_intra_op_num_threads;
+  abi::OptionsOnlyFn enable_cpu_mem_arena;
+  abi::OptionsOnlyFn disable_cpu_mem_arena;
   abi::SessionCountFn session_get_input_count;
   abi::SessionCountFn session_get_output_count;
   abi::SessionTypeInfoFn session_get_input_type_info;
@@ -65,14 +67,20 @@ struct Api {
   abi::ThreadingOptionsIntFn set_global_intra_op_num_threads;
   abi::ThreadingOptionsIntFn set_global_inter_op_num_threads;
   abi::ThreadingOptionsIntFn set_global_spin_control;
+  abi::ThreadingOptionsStringFn set_global_intra_op_thread_affinity;
+};
+
+// How the process-wide intra-op pool is built; only the first Runtime::get call's value counts.
+struct PoolSettings {
+  int threads = 0;        // 0: the runtime's default, one per physical core
+  std::string affinity;   // ONNX Runtime's affinity string for the workers; empty: its default
 };
 
 class Runtime {
  public:
   // Loads the library, the table and the env on first use (thread-safe); throws Error.
-  // The first call also sizes the process-wide thread pool every session shares:
-  // `pool_threads` (0 = the runtime's default, one per physical core).
-  static const Runtime& get(int pool_threads = 0);
+  // The first call also builds the process-wide thread pool every session shares from `pool`.
+  static const Runtime& get(const PoolSettings& pool = {});
 
   const Api& api() const { return api_; }
   abi::OrtEnv* env() const { return env_; }
@@ -80,7 +88,9 @@ class Runtime {
   const std::string& library_path() const { return library_path_; }
   std::vector<std::string> available_providers() const;
   // The thread count the shared pool was created with (0 = the runtime's default).
-  int pool_threads() const { return pool_threads_; }
+  int pool_threads() const { return pool_.threads; }
+  // The affinity string the shared pool was created with ("" = the runtime's default placement).
+  const std::string& pool_affinity() const { return pool_.affinity; }
 
  private:
   Runtime() = default;
@@ -89,7 +99,7 @@ class Runtime {
   void* library_ = nullptr;
   std::string version_;
   std::string library_path_;
-  int pool_threads_ = 0;
+  PoolSettings pool_;
 };
 
 // The one choke point for status-returning calls: a non-null status becomes an Error carrying

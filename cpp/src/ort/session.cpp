@@ -70,27 +70,38 @@ struct Session::Impl {
   }
 };
 
-Session::Session(const std::string& model_path, const SessionSettings& settings)
+Session::Session(const std::string& model_path, const SessionSettings& requested)
     : impl_(new Impl()), model_path_(model_path) {
-  if (settings.intra_op_threads < 0) {
-    throw Error(ErrorCode::kInvalidArgument, "threads must be >= 0, got " + std::to_string(settings.intra_op_threads));
+  if (requested.intra_op_threads < 0) {
+    throw Error(ErrorCode::kInvalidArgument, "threads must be >= 0, got " + std::to_string(requested.intra_op_threads));
   }
-  const Runtime& rt = Runtime::get(settings.intra_op_threads);
+  const SessionSettings settings = with_cpu_options(requested);
+  const Runtime& rt = Runtime::get({settings.intra_op_threads, settings.intra_op_affinity});
   const Api& api = rt.api();
   const std::string where = "model " + model_path;
 
   Owned<abi::OrtSessionOptions> options{nullptr, api.release_session_options};
   check(api.create_session_options(&options.ptr), "creating session options");
   check(api.set_graph_optimization_level(options.ptr, abi::kGraphOptimizeAll), "optimisation level");
-  if (settings.intra_op_threads == 0 || settings.intra_op_threads == rt.pool_threads()) {
+  const bool pool_matches = (settings.intra_op_threads == 0 && settings.intra_op_affinity.empty()) ||
+                            (settings.intra_op_threads == rt.pool_threads() &&
+                             settings.intra_op_affinity == rt.pool_affinity());
+  if (pool_matches) {
     check(api.disable_per_session_threads(options.ptr), "sharing the process thread pool");
     shares_pool_ = true;
   } else {
-    // The shared pool was sized by an earlier session: this one gets its own, not spinning.
+    // The shared pool was built for an earlier session: this one gets its own, not spinning,
+    // pinned through the session-level form of the same affinity setting.
     check(api.set_intra_op_num_threads(options.ptr, settings.intra_op_threads), "thread count");
     check(api.add_session_config_entry(options.ptr, "session.intra_op.allow_spinning", "0"),
           "thread spinning");
+    if (!settings.intra_op_affinity.empty()) {
+      check(api.add_session_config_entry(options.ptr, "session.intra_op_thread_affinities",
+                                         settings.intra_op_affinity.c_str()),
+            "thread affinity");
+    }
   }
+  if (!settings.cpu_arena) check(api.disable_cpu_mem_arena(options.ptr), "CPU memory arena");
   for (const auto& [key, value] : settings.config_entries) {
     check(api.add_session_config_entry(options.ptr, key.c_str(), value.c_str()),
           "session config entry " + key);
