@@ -240,14 +240,17 @@ class FaceEngine:
                                 f"{entry.raw.get('notes', '')}")
         return entry
 
-    @staticmethod
-    def _prepared(entry: ModelEntry, path: Path) -> Path:
+    def _prepared(self, entry: ModelEntry, path: Path) -> Path:
         """The file to load: a once-prepared copy for entries marked ``prepare``."""
         if not entry.prepare:
             return path
         from .prepare import prepare_model
 
-        return Path(prepare_model(path, cache_dir() / "prepared", source_sha256=entry.sha256))
+        # The check sessions run on the CPU with this engine's thread settings, so that when they
+        # are the process's first sessions they build the shared pool the engine asked for.
+        cpu = [p for p in self._providers_requested if p[0] == "CPUExecutionProvider"]
+        return Path(prepare_model(path, cache_dir() / "prepared", source_sha256=entry.sha256,
+                                  session_args={"threads": self._threads, "providers": cpu}))
 
     # ---- properties ---------------------------------------------------------------------------
 

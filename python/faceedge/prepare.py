@@ -32,7 +32,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -194,12 +194,12 @@ def _probe_feeds(specs, seed: int = 7) -> Dict[str, np.ndarray]:
     return feeds
 
 
-def _compare(source: Path, prepared: Path) -> Dict[str, float]:
+def _compare(source: Path, prepared: Path, session_args: Mapping[str, Any]) -> Dict[str, float]:
     """Runs both files on the same probe inputs; returns the worst cosine and max abs diff."""
     from . import _core
 
-    new = _core.OrtSession(str(prepared))
-    old = _core.OrtSession(str(source))
+    new = _core.OrtSession(str(prepared), **session_args)
+    old = _core.OrtSession(str(source), **session_args)
     feeds = _probe_feeds(new.inputs)
     old_feeds = dict(feeds)
     for name, _, shape in old.inputs:  # inputs no node reads still have to be fed
@@ -219,11 +219,17 @@ def _compare(source: Path, prepared: Path) -> Dict[str, float]:
 
 
 def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = None,
-                  log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> Path:
+                  log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+                  session_args: Optional[Mapping[str, Any]] = None) -> Path:
     """Returns the file the engine should load for `source`: a prepared copy in `cache_dir`, or
     `source` itself when no rewrite applies. Raises ModelError 229003 when the rewrite cannot be
     proven equal to the source (or, when the source does not run, to its minimally edited
-    reference: see the module docstring); nothing is left in `cache_dir` then."""
+    reference: see the module docstring); nothing is left in `cache_dir` then.
+
+    `session_args` (``threads``, ``providers``) go to the check sessions. An engine passes its
+    own CPU settings: the first session of a process sizes and pins ONNX Runtime's shared thread
+    pool, and on a first start these check sessions come before the engine's."""
+    session_args = dict(session_args or {})
     from .errors import ModelError
 
     source = Path(source)
@@ -268,7 +274,7 @@ def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = 
                 raise ModelError(229003, "ONNX Runtime rejects its one-block DequantizeLinear "
                                          "nodes ('block_size must be 0 for per-tensor "
                                          "quantization')")
-            check, record["proved_against"] = _compare(source, tmp), "source"
+            check, record["proved_against"] = _compare(source, tmp, session_args), "source"
         except Exception as exc:
             if not reference_edits:  # the source does not run and nothing explains why
                 raise ModelError(229003, f"cannot verify the prepared form of {source}: "
@@ -276,7 +282,7 @@ def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = 
             ref_tmp = _temp_file(target.parent, ".reference.onnx.tmp")
             ref_tmp.write_bytes(ref_bytes)
             try:
-                check, record["proved_against"] = _compare(ref_tmp, tmp), "reference"
+                check, record["proved_against"] = _compare(ref_tmp, tmp, session_args), "reference"
             except Exception as ref_exc:
                 raise ModelError(229003, f"cannot verify the prepared form of {source}: the "
                                          f"source does not run ({exc}) and neither does its "
