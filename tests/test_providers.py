@@ -162,7 +162,9 @@ def test_allow_fallback_runs_on_cpu_with_a_warning(models_dir, testdata_dir, ava
     assert [w.split(" ")[0] for w in session.warnings] == [
         "TensorrtExecutionProvider", "CUDAExecutionProvider", "OpenVINOExecutionProvider"]
     assert all("falling back" in w for w in session.warnings)
-    engine = FaceEngine(models=models_dir, providers=wanted, allow_fallback=True)
+    with pytest.warns(RuntimeWarning, match="skipped: TensorrtExecutionProvider, "
+                                            "CUDAExecutionProvider, OpenVINOExecutionProvider"):
+        engine = FaceEngine(models=models_dir, providers=wanted, allow_fallback=True)
     assert engine.providers == ["CPUExecutionProvider"]
     assert engine.detect(str(testdata_dir / "faces" / "biden_1.jpg")).face_num == 1
 
@@ -252,7 +254,7 @@ def test_cores_big_pins_the_workers_to_the_a76s_and_sizes_the_pool(tmp_path):
     assert provider_options("cpu", {"cores": "big"}, sysfs_root=root) == {
         "intra_op_num_threads": "4", "session.intra_op_thread_affinities": "5-8;5-8;5-8"}
     assert normalize_providers([("cpu", {"cores": "big", "threads": 2})], sysfs_root=root) == [
-        ("cpu", {"intra_op_num_threads": "2", "session.intra_op_thread_affinities": "5-8"})]
+        ("CPUExecutionProvider", {"intra_op_num_threads": "2", "session.intra_op_thread_affinities": "5-8"})]
     # An explicit CPU set in Linux numbering; non-contiguous sets become ORT's comma form.
     assert provider_options("cpu", {"affinity": "4,6", "threads": 3}, sysfs_root=root) == {
         "intra_op_num_threads": "3", "session.intra_op_thread_affinities": "5,7;5,7"}

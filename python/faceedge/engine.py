@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -227,6 +228,7 @@ class FaceEngine:
             self._embedder.family, str(self._loaded["embedder"]),
             providers=self._providers_requested, allow_fallback=self._allow_fallback,
             threads=threads)
+        self._warn_skipped_providers()
         self._tokens = FaceTokenCache(maxsize=token_cache_size)
 
     # ---- construction helpers ---------------------------------------------------------------
@@ -251,6 +253,15 @@ class FaceEngine:
         cpu = [p for p in self._providers_requested if p[0] == "CPUExecutionProvider"]
         return Path(prepare_model(path, cache_dir() / "prepared", source_sha256=entry.sha256,
                                   session_args={"threads": self._threads, "providers": cpu}))
+
+    def _warn_skipped_providers(self) -> None:
+        """With allow_fallback, say which requested providers the runtime did not have."""
+        got = set(self._engine.providers)
+        skipped = [name for name, _ in self._providers_requested if name not in got]
+        if skipped:
+            warnings.warn(f"faceedge: execution providers not available in this ONNX Runtime, "
+                          f"skipped: {', '.join(skipped)}; running on {', '.join(self._engine.providers)}",
+                          RuntimeWarning, stacklevel=3)
 
     # ---- properties ---------------------------------------------------------------------------
 

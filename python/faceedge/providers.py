@@ -410,6 +410,7 @@ def normalize_providers(providers: Union[None, ProviderSpec, Sequence[ProviderSp
                                 "(name, options) or {'name': ..., 'options': {...}}")
         if not isinstance(name, str) or not name.strip() or not isinstance(options, Mapping):
             raise error(229014, f"bad execution provider {item!r}")
-        out.append((name.strip(), provider_options(name, options, sysfs_root)))
+        known = _table_for(name)  # the runtime's own name, so results compare with .providers
+        out.append((known[0] if known else name.strip(), provider_options(name, options, sysfs_root)))
     return out
 
