@@ -452,6 +452,18 @@ def test_files_that_are_not_libraries_are_refused_untouched(engine, tmp_path):
     assert code_of(err) == 229014
 
 
+def test_the_file_remembers_its_storage(engine, tokens, tmp_path):
+    path = tmp_path / "kept.db"
+    with FaceLibrary(path, engine) as lib:
+        assert lib.storage == "float32"  # a new file
+        add(lib, tokens, "obama", user="u")
+    with FaceLibrary(path, engine, storage="int8") as lib:
+        assert lib.storage == "int8"
+    with FaceLibrary(path, engine) as lib:  # not given: the last one given
+        assert lib.storage == "int8" and lib.info()["storage"] == "int8"
+        assert lib.search(tokens["obama"], "g1").user_list[0].user_id == "u"
+
+
 def test_the_file_is_wal_full_sync_with_foreign_keys(lib, tokens):
     add(lib, tokens, "obama", user="u")
     conn = lib._store._conn

@@ -95,10 +95,10 @@ def add_library_options(parser: argparse.ArgumentParser) -> None:
     add_engine_options(parser)
     parser.add_argument("--library", required=True, metavar="PATH",
                         help="the face library file (SQLite); created by enroll when missing")
-    parser.add_argument("--storage", default="float32", choices=("float32", "int8"),
-                        help="in-memory search storage for this run: float32 (exact) or int8 "
-                             "(int8 scan, float32 re-rank); not kept in the file "
-                             "(default: %(default)s)")
+    parser.add_argument("--storage", default=None, choices=("float32", "int8"),
+                        help="in-memory search storage: float32 (exact) or int8 (int8 scan, "
+                             "float32 re-rank); the file remembers the last one given "
+                             "(default: that, or float32 for a new library)")
 
 
 def library_from_args(args: argparse.Namespace, create: bool = False):

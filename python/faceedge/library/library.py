@@ -124,7 +124,9 @@ class FaceLibrary:
         engine: the :class:`~faceedge.FaceEngine` that detects and embeds. A library remembers
             its embedder: opening it with an engine on another embedder is 229021.
         storage: the gallery's vector storage, ``"float32"`` (exact scan) or ``"int8"`` (int8
-            scan of the candidates, then an exact float32 re-rank).
+            scan of the candidates, then an exact float32 re-rank). The file remembers the last
+            one given; None (default) uses it, ``"float32"`` for a new file. The file always
+            holds float32 vectors, so switching costs only the in-memory rebuild.
 
     Usable as a context manager; :meth:`close` releases the file. All methods may be called from
     several threads at once.
@@ -134,11 +136,11 @@ class FaceLibrary:
         InvalidParameterError: 229014 bad ``engine`` or ``storage``.
     """
 
-    def __init__(self, path: PathLike, engine: FaceEngine, storage: str = "float32") -> None:
+    def __init__(self, path: PathLike, engine: FaceEngine, storage: Optional[str] = None) -> None:
         if not isinstance(engine, FaceEngine):
             raise error(229014, "engine must be a faceedge.FaceEngine, got "
                                 f"{type(engine).__name__}")
-        if storage not in STORAGES:
+        if storage is not None and storage not in STORAGES:
             raise error(229014, f"storage must be one of {', '.join(STORAGES)}, got {storage!r}")
         core = _runtime.core()
         if not hasattr(core, "Gallery"):
@@ -146,12 +148,17 @@ class FaceLibrary:
                                 "faceedge (pip install .)")
         self._core = core
         self._engine = engine
-        self._storage = storage
         self._dim = engine.embedding_dim
         self._threshold = engine.threshold
         self._write_lock = threading.Lock()
         self._store = Store(path, engine.embedder_id, self._dim)
         try:
+            remembered = self._store.setting("storage")
+            if storage is None:
+                storage = remembered if remembered in STORAGES else "float32"
+            elif storage != remembered:
+                self._store.set_setting("storage", storage)
+            self._storage = storage
             self._gallery, self._catalog = self._build(self._store.load())
         except BaseException:
             self._store.close()

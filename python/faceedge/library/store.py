@@ -410,6 +410,19 @@ class Store:
             except sqlite3.Error as exc:
                 raise _unusable(self.path, f"read failed: {exc}") from exc
 
+    # ---- settings --------------------------------------------------------------------------
+
+    def setting(self, key: str) -> Optional[str]:
+        """A value of the meta table (None when unset)."""
+        with self.read() as tx:
+            row = tx._c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write() as tx:
+            tx._c.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                          "DO UPDATE SET value = excluded.value", (key, value))
+
     # ---- bulk ------------------------------------------------------------------------------
 
     def load(self) -> Snapshot:
