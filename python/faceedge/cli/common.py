@@ -12,7 +12,7 @@ from ..errors import (FaceEdgeError, ImageError, InferenceError, InvalidParamete
 __all__ = ["exit_code", "print_json", "table", "add_models_option", "add_engine_options",
            "engine_from_args", "fail", "add_json_option", "add_library_options",
            "library_from_args", "FATAL_ERRORS", "EXIT_OK", "EXIT_NO_RESULT", "EXIT_BAD_INPUT",
-           "EXIT_RUNTIME", "EXIT_PARTIAL", "EXIT_INTERRUPTED"]
+           "EXIT_RUNTIME", "EXIT_PARTIAL", "EXIT_INTERRUPTED", "add_control_options"]
 
 # The exit statuses scripts rely on (docs/cli.md lists them with examples).
 EXIT_OK = 0
@@ -53,6 +53,15 @@ def table(rows: List[Dict[str, Any]], columns: Sequence[str]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
                      for row in cells)
+
+
+CONTROLS = "NONE, LOW, NORMAL or HIGH (default: %(default)s)"
+
+
+def add_control_options(parser: argparse.ArgumentParser) -> None:
+    """Baidu's quality_control and liveness_control."""
+    parser.add_argument("--quality-control", default="NONE", help=CONTROLS)
+    parser.add_argument("--liveness-control", default="NONE", help=CONTROLS)
 
 
 def add_models_option(parser: argparse.ArgumentParser) -> None:

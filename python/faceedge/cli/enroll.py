@@ -25,8 +25,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import AlreadyExistsError, FaceEdgeError, NotFoundError, error
 from .common import (EXIT_INTERRUPTED, EXIT_NO_RESULT, EXIT_OK, EXIT_PARTIAL, FATAL_ERRORS,
-                     add_json_option, add_library_options, library_from_args, print_json, table)
-from .photos import CONTROLS
+                     add_control_options, add_json_option, add_library_options, library_from_args,
+                     print_json, table)
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 JOURNAL_SUFFIX = ".enrolled.jsonl"
@@ -210,8 +210,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--action", default="APPEND",
                    help="APPEND (add the face to the user's faces, at most 20) or REPLACE "
                         "(replace all of the user's faces) (default: %(default)s)")
-    p.add_argument("--quality-control", default="NONE", help=CONTROLS)
-    p.add_argument("--liveness-control", default="NONE", help=CONTROLS)
+    add_control_options(p)
     p.add_argument("--skip-existing", action=argparse.BooleanOptionalAction, default=True,
                    help="skip photos the journal (<library>.enrolled.jsonl) shows are still "
                         "enrolled (default: on)")

@@ -11,9 +11,9 @@ import argparse
 from typing import Any, Dict, List
 
 from ..errors import error
-from .common import (EXIT_NO_RESULT, EXIT_OK, add_json_option, add_library_options,
-                     library_from_args, print_json, table)
-from .photos import CONTROLS, SAME_PERSON_SCORE
+from .common import (EXIT_NO_RESULT, EXIT_OK, add_control_options, add_json_option,
+                     add_library_options, library_from_args, print_json, table)
+from .photos import SAME_PERSON_SCORE
 
 
 def _user_rows(user_list: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -161,8 +161,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="multi-search: every face of the photo (up to 10)")
     p.add_argument("--max-face-num", default=None,
                    help="multi-search the largest 1..10 faces (implies --multi)")
-    p.add_argument("--quality-control", default="NONE", help=CONTROLS)
-    p.add_argument("--liveness-control", default="NONE", help=CONTROLS)
+    add_control_options(p)
     add_json_option(p)
     p.set_defaults(func=_cmd_search)
 
@@ -176,8 +175,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--user", required=True, help="the user_id the person claims to be")
     p.add_argument("--threshold", default=SAME_PERSON_SCORE,
                    help="score (0..100) to pass (default: %(default)g, FAR 1e-4)")
-    p.add_argument("--quality-control", default="NONE", help=CONTROLS)
-    p.add_argument("--liveness-control", default="NONE", help=CONTROLS)
+    add_control_options(p)
     add_json_option(p)
     p.set_defaults(func=_cmd_verify)
 

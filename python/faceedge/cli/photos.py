@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, Dict, List
 
-from .common import add_engine_options, add_json_option, engine_from_args, print_json, table
+from .common import (add_control_options, add_engine_options, add_json_option, engine_from_args,
+                     print_json, table)
 
-CONTROLS = "NONE, LOW, NORMAL or HIGH (default: %(default)s)"
 SAME_PERSON_SCORE = 80.0  # Baidu's recommended match threshold; 80 is FAR 1e-4 on our scale
 
 
@@ -114,8 +114,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--min-face-size", default=0, help="minimum face side in px (default: 0)")
     p.add_argument("--face-field", default=None,
                    help="Baidu face_field list: landmark, quality, liveness, gender, emotion")
-    p.add_argument("--quality-control", default="NONE", help=CONTROLS)
-    p.add_argument("--liveness-control", default="NONE", help=CONTROLS)
+    add_control_options(p)
     add_json_option(p)
     p.set_defaults(func=_cmd_detect)
 
@@ -123,8 +122,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     add_engine_options(p)
     p.add_argument("image1")
     p.add_argument("image2")
-    p.add_argument("--quality-control", default="NONE", help=CONTROLS)
-    p.add_argument("--liveness-control", default="NONE", help=CONTROLS)
+    add_control_options(p)
     p.add_argument("--threshold", default=SAME_PERSON_SCORE,
                    help="score (0..100) from which the table says 'same person'; the JSON "
                         "output is Baidu's result and has no verdict (default: %(default)g)")

@@ -154,24 +154,22 @@ def multi_search(service: "BaiduFaceService", body: Any) -> Any:
 
 # ---- face v3: the face library ----------------------------------------------------------------------
 
-def user_add(service: "BaiduFaceService", body: Any) -> Any:
+def _enrol(service: "BaiduFaceService", body: Any, method: str, default_action: str) -> Any:
     body = _object(body)
     image, kind = _image(service, body)
     qc, lc = _controls(body)
-    return service.library.add_user(
-        image, body.get("group_id"), body.get("user_id"), user_info=body.get("user_info"),
-        quality_control=qc, liveness_control=lc, action_type=_get(body, "action_type", "APPEND"),
-        image_type=kind).to_dict()
+    enrol = getattr(service.library, method)
+    return enrol(image, body.get("group_id"), body.get("user_id"), user_info=body.get("user_info"),
+                 quality_control=qc, liveness_control=lc,
+                 action_type=_get(body, "action_type", default_action), image_type=kind).to_dict()
+
+
+def user_add(service: "BaiduFaceService", body: Any) -> Any:
+    return _enrol(service, body, "add_user", "APPEND")
 
 
 def user_update(service: "BaiduFaceService", body: Any) -> Any:
-    body = _object(body)
-    image, kind = _image(service, body)
-    qc, lc = _controls(body)
-    return service.library.update_user(
-        image, body.get("group_id"), body.get("user_id"), user_info=body.get("user_info"),
-        quality_control=qc, liveness_control=lc, action_type=_get(body, "action_type", "UPDATE"),
-        image_type=kind).to_dict()
+    return _enrol(service, body, "update_user", "UPDATE")
 
 
 def face_delete(service: "BaiduFaceService", body: Any) -> Any:
