@@ -59,10 +59,12 @@ def test_score_mapping_rejects_nan_and_bad_thresholds():
 def test_normalize_providers():
     assert normalize_providers(None) == [("CPUExecutionProvider", {})]
     assert normalize_providers("CUDAExecutionProvider") == [("CUDAExecutionProvider", {})]
-    assert normalize_providers(("CUDA", {"device_id": 0})) == [("CUDA", {"device_id": "0"})]
+    assert normalize_providers(("CUDA", {"device_id": 0})) == [
+        ("CUDAExecutionProvider", {"device_id": "0"})]
     assert normalize_providers([{"name": "TensorRT", "options": {"trt_fp16_enable": True}},
                                 {"CUDA": {"device_id": 1}}, "CPU"]) == [
-        ("TensorRT", {"trt_fp16_enable": "1"}), ("CUDA", {"device_id": "1"}), ("CPU", {})]
+        ("TensorrtExecutionProvider", {"trt_fp16_enable": "1"}),
+        ("CUDAExecutionProvider", {"device_id": "1"}), ("CPUExecutionProvider", {})]
     for bad in ([], [3], [{"a": 1, "b": 2}], [("", {})]):
         with pytest.raises(InvalidParameterError):
             normalize_providers(bad)
