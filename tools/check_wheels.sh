@@ -58,12 +58,16 @@ check_x86() {
   step "x86_64: fresh venv + $(basename "$wheel") + its PyPI dependencies"
   rm -rf "$venv" "$W/cache-x86_64"
   "$PYTHON" -m venv "$venv"
-  "$venv/bin/pip" install -q "$wheel" || die "pip install of the x86_64 wheel failed"
-  "$venv/bin/pip" list 2>/dev/null | grep -E -i '^(faceedge|onnxruntime|numpy|opencv|onnx) '
+  "$venv/bin/pip" install -q "$wheel" pytest || die "pip install of the x86_64 wheel failed"
+  "$venv/bin/pip" list 2>/dev/null | grep -E -i '^(faceedge|onnxruntime|numpy|opencv-python-headless|onnx) '
   step "x86_64: smoke test"
   (cd "$W" && env -u PYTHONPATH FACEEDGE_MODELS="$SHARED/models" XDG_CACHE_HOME="$W/cache-x86_64" \
     "$venv/bin/python" "$SMOKE" --expect-level "$(x86_level)" "${PHOTOS[@]}") \
     || die "the x86_64 smoke test failed"
+  # Every kernel level this CPU has against the scalar reference, on the installed module.
+  step "x86_64: kernel + gallery tests on the installed wheel"
+  env -u PYTHONPATH XDG_CACHE_HOME="$W/cache-x86_64" "$venv/bin/python" -m pytest -q \
+    -p no:cacheprovider tests/test_kernels.py tests/test_gallery.py || die "the x86_64 kernel tests failed"
 }
 
 check_aarch64() {
@@ -78,7 +82,7 @@ check_aarch64() {
   rm -rf "$site" "$W/cache-aarch64"
   "$PYTHON" -m pip install -q --target "$site" --only-binary=:all: \
     --platform manylinux_2_28_aarch64 --python-version "$PYVER" --implementation cp --abi "$CPTAG" \
-    "$wheel" || die "pip would not install the aarch64 wheel for manylinux_2_28_aarch64"
+    "$wheel" pytest || die "pip would not install the aarch64 wheel for manylinux_2_28_aarch64"
   ls "$site"/faceedge-*.dist-info "$site"/onnxruntime-*.dist-info >/dev/null || die "incomplete install in $site"
   cat > "$W/arm-python" <<EOF
 #!/bin/sh
@@ -89,7 +93,7 @@ EOF
     local cpu=$1; shift
     (cd "$W" && env -i PATH=/usr/bin:/bin HOME="$W" LANG=C.UTF-8 PYTHONPATH="$site" \
       PYTHONDONTWRITEBYTECODE=1 QEMU_CPU="$cpu" FACEEDGE_MODELS="$SHARED/models" \
-      XDG_CACHE_HOME="$W/cache-aarch64" "$W/arm-python" "$@")
+      FACEEDGE_SHARED="$SHARED" XDG_CACHE_HOME="$W/cache-aarch64" "$W/arm-python" "$@")
   }
   # The prepared SFace file is platform-independent ONNX keyed by its source's sha256: start from
   # the x86 run's cache when there is one (preparing under qemu works, only slowly).
@@ -100,6 +104,12 @@ EOF
     || die "importing faceedge under QEMU_CPU=cortex-a53 failed"
   [ "$got" = neon ] || die "QEMU_CPU=cortex-a53 picked '$got', expected neon"
   echo "   cortex-a53: $got"
+  # The kernel tests, at every level each CPU offers, on the installed module.
+  for cpu in cortex-a76 cortex-a53; do
+    step "aarch64: kernel tests (QEMU_CPU=$cpu)"
+    arm "$cpu" -m pytest -q -p no:cacheprovider "$REPO/tests/test_kernels.py" \
+      || die "the aarch64 kernel tests failed under QEMU_CPU=$cpu"
+  done
   step "aarch64: smoke test (QEMU_CPU=cortex-a76)"
   arm cortex-a76 "$SMOKE" --expect-level neondotprod "${PHOTOS[@]}" \
     || die "the aarch64 smoke test failed"
