@@ -290,3 +290,17 @@ def test_faceedge_serve_refuses_to_start_without_keys(tmp_path):
                               + extra, capture_output=True, text=True, env=env, timeout=120)
         assert done.returncode == 2 and json.loads(done.stderr)["error_code"] == 229014, extra
     assert not (tmp_path / "x.db").exists()
+
+
+def test_the_listening_socket_turns_nagle_off():
+    """uvicorn writes a reply's head and body apart: with Nagle on, every reply over loopback
+    waited ~40 ms for the client's delayed ACK. Accepted sockets inherit the listener's option."""
+    import socket
+
+    from faceedge.server.runner import _listening_socket
+
+    sock = _listening_socket("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()

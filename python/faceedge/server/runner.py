@@ -18,11 +18,28 @@ def _config(app: Any, log_level: str, **kwargs: Any):
                           timeout_keep_alive=5, **kwargs)
 
 
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A bound socket whose accepted connections send without Nagle's delay.
+
+    uvicorn writes a reply's head and body separately; with Nagle's algorithm on, the body waits
+    for the client's delayed ACK of the head: 40 ms on every request over loopback (measured:
+    44 ms per SDK call, 1.6 ms with TCP_NODELAY). Linux copies the option to accepted sockets."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
+
+
 def run(app: Any, host: str = "127.0.0.1", port: int = 8300, log_level: str = "info") -> None:
     """Serve ``app`` on ``host:port`` until interrupted (Ctrl-C / SIGTERM stop it cleanly)."""
     import uvicorn
 
-    uvicorn.Server(_config(app, log_level, host=host, port=port)).run()
+    sock = _listening_socket(host, port)
+    try:
+        uvicorn.Server(_config(app, log_level)).run(sockets=[sock])
+    finally:
+        sock.close()
 
 
 class ServerThread:
@@ -36,9 +53,7 @@ class ServerThread:
                  log_level: str = "warning") -> None:
         import uvicorn
 
-        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = _listening_socket(host, port)
         self.host, self.port = host, self._socket.getsockname()[1]
         self._server = uvicorn.Server(_config(app, log_level))
         self._thread: Optional[threading.Thread] = None
