@@ -61,7 +61,7 @@ def test_batch_equals_one_by_one(engine, photo):
                       face.location.height)
         crop_box = np.array([[x, y, w, h]], dtype=np.float32)
         for name in ("gender", "emotion"):
-            model, labels = engine._attribute(name)
+            model, labels = engine._heads.attribute(name)
             probs = model.predict(img, crop_box)[0]
             attr = getattr(face, name)
             assert attr.type == labels[int(probs.argmax())]
@@ -73,7 +73,7 @@ def test_core_attribute_batch(engine, photo):
     raw = engine._engine.detect(img, 3, 0, 0.0)
     boxes = np.ascontiguousarray(raw["boxes"][:, :4], dtype=np.float32)
     for name, classes in (("gender", 2), ("emotion", 7)):
-        model, _ = engine._attribute(name)
+        model, _ = engine._heads.attribute(name)
         assert model.classes == classes
         batch = model.predict(img, boxes)
         assert batch.shape == (len(boxes), classes) and batch.dtype == np.float32
@@ -88,7 +88,7 @@ def test_core_attribute_batch(engine, photo):
 
 
 def test_bad_boxes(engine, photo):
-    model, _ = engine._attribute("gender")
+    model, _ = engine._heads.attribute("gender")
     img = photo(MEN[0])
     with pytest.raises(Exception):
         model.predict(img, np.array([[0, 0, 0, 10]], np.float32))

@@ -80,7 +80,7 @@ def test_batch_equals_one_by_one(engine, testdata_dir):
     img = cv2.imread(str(testdata_dir / "groups" / "obama_and_biden.jpg"))
     batch = engine.detect(img, max_face_num=3, face_field="liveness").face_list
     assert len(batch) == 3
-    model = engine._liveness()
+    model = engine._heads.liveness()
     boxes = np.array([[f.location.left, f.location.top, f.location.width, f.location.height]
                       for f in batch], dtype=np.float32)
     together = np.asarray(model.score(img, boxes))

@@ -17,7 +17,7 @@ from importlib import metadata as _metadata
 
 from . import _runtime
 from ._runtime import runtime_info
-from .engine import FaceEngine, cosine_from_score, score_from_cosine
+from .engine import FaceEngine
 from .errors import (CODES, AlreadyExistsError, FaceEdgeError, ImageError, InferenceError,
                      InvalidParameterError, LibraryError, LivenessError, ModelError, NoFaceError,
                      NotFoundError, QualityError, RuntimeUnavailableError)
@@ -31,6 +31,7 @@ from .results import (AddUserResult, Angle, DetectResult, FaceAttribute, FaceEnt
                       FaceQuality, FaceVerifyResult, GetUserResult, GroupListResult,
                       GroupUsersResult, Location, MatchResult, MultiSearchFace, MultiSearchResult,
                       Point, SearchResult, UserEntry, UserMatch)
+from .scores import cosine_from_score, score_from_cosine
 
 try:
     __version__ = _metadata.version("faceedge")

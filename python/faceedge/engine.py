@@ -7,21 +7,12 @@ and builds one ``_core.Engine``. Every core call releases the GIL inside the cor
 immutable after construction apart from its locked face-token cache, so one instance may serve
 many threads.
 
-Scores: ``score`` is a monotone, piecewise-linear map of the cosine of two L2-normalised
-embeddings, anchored at the embedder's calibrated cosine ``t`` (manifest: the FAR 1e-4 point)::
-
-    cosine <= 0      -> 0
-    0 < cosine <= t  -> 80 * cosine / t
-    t < cosine <= 1  -> 80 + 20 * (cosine - t) / (1 - t)
-
-so 80 means "as similar as the false-accept-1e-4 threshold", the convention of Baidu's match
-(score >= 80 is Baidu's recommended same-person threshold at FAR 1e-4).
+The liveness and attribute models load on first use (:mod:`faceedge.heads`); ``score`` is
+Baidu's 0..100 scale, 80 at the embedder's FAR 1e-4 cosine (:mod:`faceedge.scores`).
 """
 from __future__ import annotations
 
-import math
 import os
-import threading
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,15 +22,17 @@ import numpy as np
 
 from . import _runtime
 from .errors import FaceEdgeError, error
+from .heads import ATTRIBUTE_MODELS, OptionalHeads, liveness_set
 from .images import ImageLike, is_face_token, load_image
-from .models import (Choice, ModelEntry, ModelSet, ModelsArg, announce_fallback, cache_dir,
-                     choose_model, find_model, load_manifest)
+from .models import (Choice, ModelEntry, ModelsArg, announce_fallback, cache_dir, choose_model,
+                     load_manifest)
 from .options import (DetectOptions, parse_detect_options, parse_face_field,
                       parse_faceverify_option, parse_liveness_control, parse_quality_control)
 from .providers import ProviderSpec, normalize_providers  # normalize_providers: re-exported
-from .quality import THRESHOLD_KEYS, liveness_failure, quality_failure
+from .quality import control_failure
 from .results import (Angle, DetectResult, FaceAttribute, FaceInfo, FaceQuality,
                       FaceVerifyResult, Location, MatchResult, Point)
+from .scores import cosine_from_score, score_from_cosine  # cosine_from_score: re-exported
 from .tokens import FaceTokenCache, image_digest, make_face_token
 
 __all__ = ["FaceEngine", "score_from_cosine", "cosine_from_score", "normalize_providers",
@@ -53,17 +46,6 @@ ARCFACE_TEMPLATE_112 = np.array(
      [70.7299, 92.2041]], dtype=np.float32)
 
 FACEVERIFY_IMAGE_COUNTS = (1, 3, 8)  # Baidu's faceverify takes 1, 3 or 8 images of one person
-
-# face_field attribute -> (manifest id, crop margin: the fraction of the box's width / height added
-# on each side; shared/models/README.md 8 and 9.4: the raw box for emotion, +10 % for gender).
-ATTRIBUTE_MODELS: Dict[str, Tuple[str, float]] = {
-    "gender": ("gender_mini_xception", 0.1),
-    "emotion": ("emotion_mini_xception", 0.0),
-}
-# The manifest's labels in Baidu's words (emotion's labels are Baidu's already).
-_BAIDU_LABELS: Dict[str, Dict[str, str]] = {"gender": {"woman": "female", "man": "male"},
-                                            "emotion": {}}
-
 
 @dataclass(frozen=True)
 class _Face:
@@ -84,46 +66,6 @@ class _Face:
                        liveness=self.liveness if "liveness" in face_field else None,
                        gender=self.gender if "gender" in face_field else None,
                        emotion=self.emotion if "emotion" in face_field else None)
-
-
-def score_from_cosine(cosine: float, threshold: float) -> float:
-    """Map a cosine to Baidu's 0..100 score, 80 at ``threshold`` (see the module docstring)."""
-    t = float(threshold)
-    if not 0.0 < t < 1.0:
-        raise error(229003, f"calibrated cosine must be in (0, 1), got {threshold!r}")
-    c = float(cosine)
-    if not math.isfinite(c):
-        raise error(229013, f"the embeddings gave a non-finite cosine ({c})")
-    if c <= 0.0:
-        return 0.0
-    if c <= t:
-        return 80.0 * c / t
-    return min(100.0, 80.0 + 20.0 * (c - t) / (1.0 - t))
-
-
-def cosine_from_score(score: float, threshold: float) -> float:
-    """The smallest cosine whose :func:`score_from_cosine` is ``score`` (its inverse on 0..100).
-
-    Score 0 maps to -1: every cosine <= 0 scores 0, so a 0 threshold admits everything.
-    """
-    t = float(threshold)
-    if not 0.0 < t < 1.0:
-        raise error(229003, f"calibrated cosine must be in (0, 1), got {threshold!r}")
-    s = float(score)
-    if s <= 0.0:
-        return -1.0
-    if s <= 80.0:
-        return s * t / 80.0
-    return min(1.0, t + (s - 80.0) * (1.0 - t) / 20.0)
-
-
-def _detail(exc: FaceEdgeError) -> str:
-    """An error's message without Baidu's leading text for its code."""
-    from .errors import CODES
-
-    base = CODES.get(exc.error_code, (None, ""))[1]
-    return exc.error_msg[len(base) + 2:] if base and exc.error_msg.startswith(base + ": ") \
-        else exc.error_msg
 
 
 def _control_pair(value: Union[str, Sequence[str]], parse: Callable[[object], str]
@@ -193,23 +135,11 @@ class FaceEngine:
         self._threads = threads
         self._providers_requested = normalize_providers(providers)
         self._allow_fallback = bool(allow_fallback)
-        self._models_arg = models
-        self._manifest = manifest
-        live_id = liveness or chosen.get("liveness")
-        self._liveness_set: Optional[ModelSet] = None
-        if live_id:
-            live_set = manifest.model_set(live_id)
-            if live_set.role != "liveness":
-                raise error(229014, f"model {live_id!r} is a {live_set.role}, not a liveness model")
-            self._liveness_set = live_set
-        self._liveness_model: Any = None  # _core.Liveness, created on first use
-        self._liveness_files: Dict[str, Path] = {}
-        self._liveness_lock = threading.Lock()
-        self._attribute_models: Dict[str, Any] = {}  # face_field -> _core.Attribute, on first use
-        self._attribute_files: Dict[str, Path] = {}
-        self._attribute_lock = threading.Lock()
+        live_set = liveness_set(manifest, liveness or chosen.get("liveness"))
 
         self._core = _runtime.core()  # a missing build is 229010 before any model work
+        self._heads = OptionalHeads(self._core, manifest, models, self._providers_requested,
+                                    threads, self._allow_fallback, self._prepared, live_set, pack)
         self._choices: Dict[str, Choice] = {
             role: choose_model(entry, fallbacks[role], models, manifest)
             for role, entry in (("detector", self._detector), ("embedder", self._embedder))}
@@ -293,7 +223,8 @@ class FaceEngine:
     @property
     def liveness_id(self) -> Optional[str]:
         """Manifest id of the liveness set (loaded on first use), or None."""
-        return self._liveness_set.id if self._liveness_set is not None else None
+        live_set = self._heads.liveness_set
+        return live_set.id if live_set is not None else None
 
     # ---- public API ---------------------------------------------------------------------------
 
@@ -466,15 +397,7 @@ class FaceEngine:
         """The liveness set's calibrated points ``{"frr_1e-4", "frr_1e-3", "frr_1e-2"}`` from
         the manifest (``option="GATE"``: its stricter gate points). Provisional: see
         models/README.md. liveness_control LOW / NORMAL / HIGH use them in that order."""
-        option = parse_faceverify_option(option)
-        live_set = self._require_liveness_set()
-        cal = live_set.calibration
-        source = cal.get("gate") if option == "GATE" else cal
-        try:
-            return {key: float(source[key]) for key in THRESHOLD_KEYS}  # type: ignore[index]
-        except (KeyError, TypeError, ValueError):
-            raise error(229003, f"liveness set {live_set.id!r} has no {option} thresholds "
-                                f"{', '.join(THRESHOLD_KEYS)} in the manifest") from None
+        return self._heads.liveness_thresholds(parse_faceverify_option(option))
 
     def runtime_info(self) -> Dict[str, Any]:
         """ONNX Runtime version, library path, available providers and the SIMD level."""
@@ -493,21 +416,8 @@ class FaceEngine:
         embedder = model(self._embedder)
         embedder.update(embedding_dim=self.embedding_dim, score80_cosine=self._threshold,
                         calibration_provisional=bool(self._embedder.calibration.get("provisional")))
-        models: Dict[str, Any] = {"detector": model(self._detector), "embedder": embedder}
-        live_set = self._liveness_set
-        if live_set is not None:
-            cal = live_set.calibration
-            models["liveness"] = {
-                "id": live_set.id, "members": [e.id for e in live_set.members],
-                "loaded": self._liveness_model is not None,
-                "files": {k: str(v) for k, v in self._liveness_files.items()},
-                "thresholds": {k: cal.get(k) for k in THRESHOLD_KEYS},
-                "calibration_provisional": bool(cal.get("provisional"))}
-        models["attributes"] = {
-            name: {"id": model_id, "loaded": name in self._attribute_models,
-                   "file": str(self._attribute_files[name]) if name in self._attribute_files
-                   else None}
-            for name, (model_id, _) in ATTRIBUTE_MODELS.items()}
+        models: Dict[str, Any] = {"detector": model(self._detector), "embedder": embedder,
+                                  **self._heads.info()}
         return {
             "pack": self._pack,
             "models": models,
@@ -563,62 +473,13 @@ class FaceEngine:
         if need_quality:
             qualities = list(self._measure_quality(img, raw))
         if need_liveness:
-            scores = [float(v) for v in self._live_scores(img, raw["boxes"])]
+            scores = [float(v) for v in self._heads.live_scores(img, raw["boxes"])]
         for name in attributes:
-            found[name] = self._predict_attribute(name, img, raw["boxes"])
+            found[name] = self._heads.predict_attribute(name, img, raw["boxes"])
         return [_Face(info, i, qualities[i], scores[i],
                       gender=found["gender"][i] if "gender" in found else None,
                       emotion=found["emotion"][i] if "emotion" in found else None)
                 for i, info in enumerate(infos)], raw
-
-    def _predict_attribute(self, name: str, img: np.ndarray, boxes: np.ndarray
-                           ) -> List[FaceAttribute]:
-        """Attribute ``name`` of every box: the most probable class, one batched core call."""
-        model, labels = self._attribute(name)
-        probs = np.asarray(model.predict(img, np.ascontiguousarray(boxes[:, :4],
-                                                                   dtype=np.float32)),
-                           dtype=np.float64).reshape(len(boxes), -1)
-        if probs.shape[1] != len(labels):
-            raise error(229003, f"the {name} model gives {probs.shape[1]} classes but the "
-                                f"manifest names {len(labels)} labels")
-        best = probs.argmax(axis=1)
-        return [FaceAttribute(type=labels[int(k)], probability=float(probs[i, k]))
-                for i, k in enumerate(best)]
-
-    def _attribute(self, name: str) -> Tuple[Any, List[str]]:
-        """The ``_core.Attribute`` for face_field ``name`` and its Baidu labels, created on
-        first use."""
-        model = self._attribute_models.get(name)
-        if model is None:
-            with self._attribute_lock:
-                model = self._attribute_models.get(name)
-                if model is None:
-                    model = self._attribute_models[name] = self._load_attribute(name)
-        return model
-
-    def _load_attribute(self, name: str) -> Tuple[Any, List[str]]:
-        model_id, margin = ATTRIBUTE_MODELS[name]
-        entry = self._manifest.get(model_id)
-        if not hasattr(self._core, "Attribute"):
-            raise error(229010, "this build of faceedge._core has no Attribute: rebuild faceedge "
-                                "(pip install .)")
-        try:
-            path = find_model(model_id, self._models_arg, self._manifest)
-        except FaceEdgeError as exc:
-            if exc.error_code != 229001:
-                raise
-            raise error(229001, f"face_field {name!r} needs the model {model_id} "
-                                f"({entry.file}), which cannot be found. {_detail(exc)}") from None
-        raw_labels = entry.raw.get("labels")
-        if not isinstance(raw_labels, list) or not raw_labels:
-            raise error(229003, f"manifest model {model_id!r} has no 'labels'")
-        labels = [_BAIDU_LABELS[name].get(str(v), str(v)) for v in raw_labels]
-        core_model = self._core.Attribute(entry.family, str(self._prepared(entry, path)), margin,
-                                          providers=self._providers_requested,
-                                          allow_fallback=self._allow_fallback,
-                                          threads=self._threads)
-        self._attribute_files[name] = path
-        return core_model, labels
 
     def _measure_quality(self, img: np.ndarray, raw: Dict[str, np.ndarray]) -> List[FaceQuality]:
         if not hasattr(self._core, "face_quality"):
@@ -630,74 +491,13 @@ class FaceEngine:
                             completeness=int(q["completeness"][i]), size=float(q["size"][i]))
                 for i in range(len(raw["boxes"]))]
 
-    def _live_scores(self, img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-        """Live score (fused probability of the live class) of each box, one batch per model."""
-        fused = self._liveness().score(img, np.ascontiguousarray(boxes, dtype=np.float32))
-        return np.asarray(fused, dtype=np.float64).reshape(len(boxes), -1)[:, 1]
-
-    def _require_liveness_set(self) -> ModelSet:
-        if self._liveness_set is None:
-            raise error(229003, f"model pack {self._pack!r} names no liveness model: pass "
-                                "liveness=<manifest id> (e.g. 'minifasnet_pair') to FaceEngine")
-        return self._liveness_set
-
-    def _liveness(self) -> Any:
-        """The ``_core.Liveness`` of the liveness set, created on first use."""
-        model = self._liveness_model
-        if model is not None:
-            return model
-        with self._liveness_lock:
-            if self._liveness_model is None:
-                self._liveness_model = self._load_liveness()
-            return self._liveness_model
-
-    def _load_liveness(self) -> Any:
-        live_set = self._require_liveness_set()
-        if not hasattr(self._core, "Liveness"):
-            raise error(229010, "this build of faceedge._core has no Liveness: rebuild faceedge "
-                                "(pip install .)")
-        found: List[Tuple[ModelEntry, Path]] = []
-        missing: List[str] = []
-        for entry in live_set.members:
-            try:
-                found.append((entry, find_model(entry.id, self._models_arg, self._manifest)))
-            except FaceEdgeError as exc:
-                if exc.error_code != 229001:
-                    raise
-                missing.append(_detail(exc))
-        if missing:
-            names = ", ".join(e.file for e in live_set.members)
-            raise error(229001, f"liveness ({live_set.id}: {names}) is needed by this call but "
-                                f"{len(missing)} of its {len(live_set.members)} model files "
-                                "cannot be found. " + " ".join(missing))
-        members = [(entry.family, str(self._prepared(entry, path)), entry.crop_scale)
-                   for entry, path in found]
-        model = self._core.Liveness(members, providers=self._providers_requested,
-                                    allow_fallback=self._allow_fallback, threads=self._threads)
-        self._liveness_files = {entry.id: path for entry, path in found}
-        return model
-
     def _control_thresholds(self, liveness_control: str) -> Mapping[str, float]:
         """The liveness thresholds when a liveness control is on (checked before any work)."""
         return self.liveness_thresholds() if liveness_control != "NONE" else {}
 
-    @staticmethod
-    def _failure(face: _Face, quality_control: str, liveness_control: str,
-                 thresholds: Mapping[str, float]) -> Optional[FaceEdgeError]:
-        """The first control the face fails (quality first, then liveness, as Baidu), or None."""
-        if quality_control != "NONE":
-            assert face.quality is not None
-            err = quality_failure(face.quality, face.info.angle, quality_control)
-            if err is not None:
-                return err
-        if liveness_control != "NONE":
-            assert face.liveness is not None
-            return liveness_failure(face.liveness, thresholds, liveness_control)
-        return None
-
     def _raise_failure(self, face: _Face, quality_control: str, liveness_control: str,
                        thresholds: Mapping[str, float], label: Optional[str]) -> None:
-        err = self._failure(face, quality_control, liveness_control, thresholds)
+        err = _failure(face, quality_control, liveness_control, thresholds)
         if err is not None:
             raise (err.with_context(label) if label else err)
 
@@ -709,7 +509,7 @@ class FaceEngine:
         kept: List[_Face] = []
         first: Optional[FaceEdgeError] = None
         for face in faces:
-            err = self._failure(face, quality_control, liveness_control, thresholds)
+            err = _failure(face, quality_control, liveness_control, thresholds)
             if err is None:
                 kept.append(face)
             elif first is None:
@@ -843,6 +643,13 @@ class FaceEngine:
     def __repr__(self) -> str:
         return (f"FaceEngine(detector={self._detector.id!r}, embedder={self._embedder.id!r}, "
                 f"providers={self._providers_requested!r})")
+
+
+def _failure(face: _Face, quality_control: str, liveness_control: str,
+             thresholds: Mapping[str, float]) -> Optional[FaceEdgeError]:
+    """The first control ``face`` fails, or None (:func:`faceedge.quality.control_failure`)."""
+    return control_failure(face.quality, face.info.angle, face.liveness, quality_control,
+                           liveness_control, thresholds)
 
 
 def _attribute_fields(face_field: Sequence[str]) -> Tuple[str, ...]:

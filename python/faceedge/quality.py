@@ -36,7 +36,7 @@ from .errors import FaceEdgeError, error
 from .results import Angle, FaceQuality
 
 __all__ = ["QualityThresholds", "QUALITY_LEVELS", "LIVENESS_LEVELS", "THRESHOLD_KEYS",
-           "quality_failure", "liveness_failure", "liveness_threshold"]
+           "quality_failure", "liveness_failure", "liveness_threshold", "control_failure"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,21 @@ def liveness_failure(score: float, thresholds: Mapping[str, float], level: str
         return None
     return error(223120, f"live score {float(score):.4f} is under {t:g} "
                          f"(liveness_control={level}, threshold {LIVENESS_LEVELS[level]})")
+
+
+def control_failure(quality: Optional[FaceQuality], angle: Angle, live_score: Optional[float],
+                    quality_control: str, liveness_control: str,
+                    thresholds: Mapping[str, float]) -> Optional[FaceEdgeError]:
+    """The first control a face fails (quality first, then liveness, as Baidu), or None.
+
+    A control that is on needs its figures measured (``quality`` / ``live_score`` not None).
+    """
+    if quality_control != "NONE":
+        assert quality is not None
+        err = quality_failure(quality, angle, quality_control)
+        if err is not None:
+            return err
+    if liveness_control != "NONE":
+        assert live_score is not None
+        return liveness_failure(live_score, thresholds, liveness_control)
+    return None

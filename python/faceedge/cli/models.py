@@ -13,7 +13,7 @@ from .common import add_json_option, add_models_option, fail, print_json, table
 
 def _needed_for(entry, manifest) -> str:
     """The features that use a model, in a user's words."""
-    from ..engine import ATTRIBUTE_MODELS
+    from ..heads import ATTRIBUTE_MODELS
 
     if entry.role == "liveness":
         return "liveness_control, face_field liveness, faceverify"
