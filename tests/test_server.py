@@ -115,6 +115,34 @@ def test_expired_tokens_get_111(service):
 
 # ---- bodies ----------------------------------------------------------------------------------------
 
+def test_a_stalled_body_gets_216100_after_the_timeout(service):
+    """A client that announces a body and stops sending gets Baidu's JSON error, not a connection
+    held open forever."""
+    import socket
+
+    app = create_app(service, {API_KEY: SECRET_KEY}, body_timeout=0.5)
+    with ServerThread(app) as running:
+        token = requests.get(running.url + "/oauth/2.0/token", params={
+            "grant_type": "client_credentials", "client_id": API_KEY,
+            "client_secret": SECRET_KEY}, timeout=30).json()["access_token"]
+        with socket.create_connection((running.host, running.port), timeout=30) as conn:
+            conn.sendall((f"POST /rest/2.0/face/v3/detect?access_token={token} HTTP/1.1\r\n"
+                          f"Host: {running.host}\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 1000\r\n\r\n{\"image\": \"").encode())
+            started = time.monotonic()
+            reply = b""
+            while b"}" not in reply.partition(b"\r\n\r\n")[2]:
+                chunk = conn.recv(65536)
+                assert chunk, "the server closed the connection without a reply"
+                reply += chunk
+            waited = time.monotonic() - started
+        body = json.loads(reply.partition(b"\r\n\r\n")[2])
+        assert body["error_code"] == 216100 and "did not arrive within 0.5 s" in body["error_msg"]
+        assert waited >= 0.4  # it did wait for the body first
+        with pytest.raises(Exception):
+            create_app(service, {API_KEY: SECRET_KEY}, body_timeout=0)
+
+
 def test_oversized_bodies_get_216103_and_the_server_keeps_serving(server, token, obama):
     big = json.dumps({"image": "A" * (3 * LIMIT), "image_type": "BASE64"})
     assert face(server, "detect", token, data=big)["error_code"] == 216103

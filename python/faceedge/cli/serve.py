@@ -78,15 +78,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                      f"{exc}")
         return 2
     keys = read_keys(args)  # before loading any model, so a missing key fails fast
-    if args.max_body_mb <= 0 or args.concurrency <= 0 or args.token_ttl <= 0:
-        raise error(229014, "--max-body-mb, --concurrency and --token-ttl must be > 0")
+    if min(args.max_body_mb, args.concurrency, args.token_ttl, args.body_timeout) <= 0:
+        raise error(229014, "--max-body-mb, --concurrency, --token-ttl and --body-timeout must "
+                            "be > 0")
     engine = engine_from_args(args)
     service = BaiduFaceService(engine, library_path=args.library, allow_url=args.allow_url)
     info = service.library.info()  # opened now, so a locked or foreign file fails at start
     # The app closes the library when uvicorn shuts down (SIGINT / SIGTERM): uvicorn then
     # re-raises the signal, so code after run() may never execute.
     app = create_app(service, keys, max_body_bytes=int(args.max_body_mb * 1024 * 1024),
-                     token_ttl=args.token_ttl, concurrency=args.concurrency, close_service=True)
+                     token_ttl=args.token_ttl, concurrency=args.concurrency,
+                     body_timeout=args.body_timeout, close_service=True)
     print(f"faceedge serve: http://{args.host}:{args.port} (library {info['path']}: "
           f"{info['groups']} groups, {info['users']} users, {info['faces']} faces; "
           f"{len(keys)} client key(s); URL images {'allowed' if args.allow_url else 'refused'})",
@@ -113,6 +115,9 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="client keys: JSON {api_key: secret_key} or lines 'API_KEY SECRET_KEY'")
     p.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_MB,
                    help="largest request body in MiB (default: %(default)s)")
+    p.add_argument("--body-timeout", type=float, default=60.0,
+                   help="seconds a request body may take to arrive; a stalled client then gets "
+                        "216100 (default: %(default)s)")
     p.add_argument("--token-ttl", type=float, default=30 * 24 * 3600,
                    help="access token lifetime in seconds (default: 30 days, as Baidu)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,

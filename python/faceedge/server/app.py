@@ -27,7 +27,7 @@ from starlette.routing import Route
 from ..compat.envelope import endpoint_key, failure, new_log_id
 from ..compat.service import BaiduFaceService
 from ..errors import FaceEdgeError, error
-from .body import DEFAULT_MAX_BODY_BYTES, parse_body, read_body
+from .body import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, parse_body, read_body
 from .tokens import DEFAULT_TOKEN_TTL, OAuthError, TokenStore
 
 __all__ = ["create_app", "DEFAULT_CONCURRENCY"]
@@ -57,6 +57,7 @@ def create_app(service: BaiduFaceService, api_keys: Mapping[str, str], *,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                token_ttl: float = DEFAULT_TOKEN_TTL,
                concurrency: int = DEFAULT_CONCURRENCY,
+               body_timeout: float = DEFAULT_BODY_TIMEOUT,
                close_service: bool = False) -> Starlette:
     """The ASGI app answering Baidu's face API with ``service``.
 
@@ -66,12 +67,15 @@ def create_app(service: BaiduFaceService, api_keys: Mapping[str, str], *,
         max_body_bytes: larger request bodies get 216103.
         token_ttl: seconds an access token lives (``expires_in``).
         concurrency: engine calls run at once; the others wait their turn.
+        body_timeout: seconds a request body may take to arrive (then 216100).
         close_service: close ``service`` when the app shuts down.
 
     ``app.state.tokens`` is the :class:`~faceedge.server.tokens.TokenStore`.
     """
     if not (isinstance(max_body_bytes, int) and max_body_bytes > 0):
         raise error(229014, f"max_body_bytes must be an int > 0, got {max_body_bytes!r}")
+    if not (isinstance(body_timeout, (int, float)) and body_timeout > 0):
+        raise error(229014, f"body_timeout must be a number > 0, got {body_timeout!r}")
     if not (isinstance(concurrency, int) and concurrency > 0):
         raise error(229014, f"concurrency must be an int > 0, got {concurrency!r}")
     tokens = TokenStore(api_keys, ttl=token_ttl)
@@ -81,7 +85,7 @@ def create_app(service: BaiduFaceService, api_keys: Mapping[str, str], *,
         fields: Dict[str, str] = dict(request.query_params)
         if request.method == "POST":
             try:
-                form = parse_body(await read_body(request, _TOKEN_BODY_LIMIT),
+                form = parse_body(await read_body(request, _TOKEN_BODY_LIMIT, body_timeout),
                                   "application/x-www-form-urlencoded")
             except FaceEdgeError:
                 form = {}
@@ -103,7 +107,7 @@ def create_app(service: BaiduFaceService, api_keys: Mapping[str, str], *,
             return _error(error(3, f"no face endpoint at {request.url.path}"))
         try:
             tokens.check(request.query_params.get("access_token"))
-            body = parse_body(await read_body(request, max_body_bytes),
+            body = parse_body(await read_body(request, max_body_bytes, body_timeout),
                               request.headers.get("content-type", ""))
         except FaceEdgeError as exc:
             return _error(exc)

@@ -8,22 +8,40 @@ early would hand it a connection error instead of Baidu's JSON error.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
+from typing import Any, Dict, Optional
+
+import anyio
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
 from ..errors import error
 
-__all__ = ["read_body", "parse_body", "DEFAULT_MAX_BODY_BYTES", "DRAIN_LIMIT"]
+__all__ = ["read_body", "parse_body", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_BODY_TIMEOUT",
+           "DRAIN_LIMIT"]
 
 # Two 10 MB images (Baidu's limit each) as base64 in one match body, with room to spare.
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DRAIN_LIMIT = 64 * 1024 * 1024  # past this much extra, stop reading and let the connection go
+# A body that trickles in (a stalled or hostile client) would hold a connection forever: uvicorn
+# times out idle keep-alive connections, not a request body in progress.
+DEFAULT_BODY_TIMEOUT = 60.0
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, or 216103 once it passes ``limit`` bytes (the rest drained, bounded)."""
+async def read_body(request: Request, limit: int, timeout: Optional[float] = None) -> bytes:
+    """The whole body, or 216103 once it passes ``limit`` bytes (the rest drained, bounded);
+    216100 when it has not all arrived ``timeout`` seconds after the request began."""
+    if timeout is None:
+        return await _read_body(request, limit)
+    try:
+        with anyio.fail_after(timeout):
+            return await _read_body(request, limit)
+    except TimeoutError:
+        raise error(216100, f"the request body did not arrive within {timeout:g} s "
+                            "(faceedge serve --body-timeout)") from None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     over = f"{declared} bytes declared" if declared.isdigit() and int(declared) > limit else ""
     data = bytearray()
