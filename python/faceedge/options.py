@@ -320,11 +320,14 @@ def parse_action_type(value: object, allowed: Tuple[str, ...]) -> str:
     return kind  # type: ignore[return-value]
 
 
+MAX_START = 2**31 - 1  # far past any library; bigger numbers do not fit SQLite's OFFSET
+
+
 def parse_start(value: object) -> int:
-    """``start``: an offset >= 0 (222002)."""
+    """``start``: an offset from 0 to 2**31 - 1 (222002)."""
     n = _as_int(value)
-    if n is None or n < 0:
-        raise error(222002, f"start must be an integer >= 0, got {_shown(value)}")
+    if n is None or not 0 <= n <= MAX_START:
+        raise error(222002, f"start must be an integer from 0 to {MAX_START}, got {_shown(value)}")
     return n
 
 
