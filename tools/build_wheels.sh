@@ -19,18 +19,10 @@
 #   AARCH64_PYTHON_INCLUDE  arm64 Python headers (Python.h + the aarch64 pyconfig.h) to use instead
 #                of Debian's libpython3.X-dev:arm64, which bookworm has only for 3.11
 set -euo pipefail
-cd "$(dirname "$0")/.."
-REPO="$(pwd)"
-PYTHON="${PYTHON:-python3}"
-OUT="${WHEELS_OUT:-$REPO/dist}"
-W="${WHEELS_WORK:-/tmp/faceedge-wheels}"
+TOOL=wheels
+# shellcheck source=tools/wheels_env.sh
+. "$(dirname "$0")/wheels_env.sh"
 GLIBC="${GLIBC:-2.28}"
-ARCHES=("$@")
-[ ${#ARCHES[@]} -gt 0 ] || ARCHES=(x86_64 aarch64)
-START=$SECONDS
-
-die() { echo "build_wheels: FAILED: $*" >&2; exit 1; }
-step() { echo "== wheels [$((SECONDS - START))s] $*"; }
 
 [ "$(uname -m)" = x86_64 ] || die "this script runs on an x86-64 host (this is $(uname -m))"
 for arch in "${ARCHES[@]}"; do

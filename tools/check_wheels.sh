@@ -9,19 +9,11 @@
 # ../shared: models/ and testdata/); AARCH64_WORK (default /tmp/faceedge-aarch64), where
 # .ci/aarch64.sh keeps its rootfs: run that script once first. Needs qemu-user-static for aarch64.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-REPO="$(pwd)"
-PYTHON="${PYTHON:-python3}"
-OUT="${WHEELS_OUT:-$REPO/dist}"
-W="${WHEELS_WORK:-/tmp/faceedge-wheels}"
+TOOL=check
+# shellcheck source=tools/wheels_env.sh
+. "$(dirname "$0")/wheels_env.sh"
 SHARED="${FACEEDGE_SHARED:-$(cd .. && pwd)/shared}"
 R="${AARCH64_WORK:-/tmp/faceedge-aarch64}/rootfs"
-ARCHES=("$@")
-[ ${#ARCHES[@]} -gt 0 ] || ARCHES=(x86_64 aarch64)
-START=$SECONDS
-
-die() { echo "check_wheels: FAILED: $*" >&2; exit 1; }
-step() { echo "== check [$((SECONDS - START))s] $*"; }
 
 PYVER="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" || die "cannot run $PYTHON"
 CPTAG="cp${PYVER/./}"
