@@ -135,7 +135,7 @@ class FaceEdgePublic:
         return None, emb[0]
 
     def box_landmarks(self, img: np.ndarray) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
-        raw = self.engine._engine.detect(img, 1, 0, 0.0)
+        raw = self.engine.core.detect(img, 1, 0, 0.0)
         if not len(raw["boxes"]):
             return None, None
         return raw["boxes"][0], raw["landmarks"][0]
@@ -149,7 +149,7 @@ class FaceEdgeCore:
         from faceedge import _runtime
         from faceedge.engine import ARCFACE_TEMPLATE_112
 
-        self.core_engine = engine._engine
+        self.core_engine = engine.core
         self.align_face = _runtime.core().align_face
         self.template = np.ascontiguousarray(ARCFACE_TEMPLATE_112[None], dtype=np.float32)
         self.stages = Stages()

@@ -55,7 +55,7 @@ def aligned_crop(engine, obama1):
     """The 112x112 ArcFace crop of obama_1's face, as faceedge's core aligns it."""
     from faceedge import _runtime
 
-    raw = engine._engine.detect(obama1, 1, 0, 0.0)
+    raw = engine.core.detect(obama1, 1, 0, 0.0)
     assert len(raw["boxes"]) == 1
     return _runtime.core().align_face(obama1, raw["landmarks"][0])
 
@@ -77,7 +77,7 @@ def test_embed_one_face(benchmark, engine, aligned_crop):
     from faceedge.engine import ARCFACE_TEMPLATE_112
 
     landmarks = np.ascontiguousarray(ARCFACE_TEMPLATE_112[None], dtype=np.float32)
-    emb = benchmark(engine._engine.embed, aligned_crop, landmarks)
+    emb = benchmark(engine.core.embed, aligned_crop, landmarks)
     assert emb.shape == (1, engine.embedding_dim)
 
 

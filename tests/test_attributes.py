@@ -70,7 +70,7 @@ def test_batch_equals_one_by_one(engine, photo):
 
 def test_core_attribute_batch(engine, photo):
     img = photo(GROUP)
-    raw = engine._engine.detect(img, 3, 0, 0.0)
+    raw = engine.core.detect(img, 3, 0, 0.0)
     boxes = np.ascontiguousarray(raw["boxes"][:, :4], dtype=np.float32)
     for name, classes in (("gender", 2), ("emotion", 7)):
         model, _ = engine._heads.attribute(name)

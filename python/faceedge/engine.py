@@ -216,6 +216,13 @@ class FaceEngine:
         return self._threshold
 
     @property
+    def core(self) -> Any:
+        """The compiled pipeline (``_core.Engine``) under this facade: ``detect(img)`` returns
+        raw arrays (boxes, scores, landmarks), ``embed(img, landmarks)`` the embeddings. For
+        benchmarks and tools that time the stages; it applies none of Baidu's options or checks."""
+        return self._engine
+
+    @property
     def providers(self) -> List[str]:
         """Execution providers the sessions really got."""
         return list(self._engine.providers)

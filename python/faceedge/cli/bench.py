@@ -60,7 +60,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             raise error(229014, f"--{name} must be >= 1, got {getattr(args, name)}")
     image = load_image(args.photo) if args.photo else np.full((480, 640, 3), 128, np.uint8)
     engine = engine_from_args(args)
-    core_engine = engine._engine  # the compiled stages, without the facade's result objects
+    core_engine = engine.core  # the compiled stages, without the facade's result objects
     raw = core_engine.detect(image)
     if args.photo and not len(raw["landmarks"]):
         raise error(222202, f"no face found in {args.photo}: bench needs one to time the embedder")
