@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO="$(pwd)"
-SHARED="${FACEEDGE_SHARED:-$(cd .. && pwd)/shared}"
+DATA="$REPO/tests/data"  # the photos the tests use, in the repository
 W="${AARCH64_WORK:-/tmp/faceedge-aarch64}"
 R="$W/rootfs"
 SITE="$W/site"          # aarch64 site-packages, used through PYTHONPATH
@@ -25,9 +25,9 @@ step() { echo "== aarch64 [$((SECONDS - START))s] $*"; }
 trap 'echo "aarch64 CI: FAILED at line $LINENO (exit $?)" >&2' ERR
 
 [ "$(uname -m)" = x86_64 ] || die "this script cross-builds on an x86-64 host (this is $(uname -m))"
-[ -d "$SHARED/models" ] || die "the shared models are missing at $SHARED/models"
+[ -f "$REPO/models/manifest.json" ] || die "the default model pack is missing at $REPO/models"
 for f in obama_1.jpg obama_2.jpg; do
-  [ -f "$SHARED/testdata/faces/$f" ] || die "missing test photo $SHARED/testdata/faces/$f"
+  [ -f "$DATA/faces/$f" ] || die "missing test photo $DATA/faces/$f"
 done
 HOST_PY="$(command -v python3)" || die "no python3 on the host"
 "$HOST_PY" -c "import sys; assert sys.version_info[:2] == (3, 11)" \
@@ -165,7 +165,7 @@ chmod +x "$W/bin/python3"
 arm() {  # arm CPU cmd...: the arm64 python under qemu with that CPU model
   local cpu=$1; shift
   env -i PATH=/usr/bin:/bin HOME="$W/home" LANG=C.UTF-8 PYTHONPATH="$SITE" \
-    PYTHONDONTWRITEBYTECODE=1 QEMU_CPU="$cpu" FACEEDGE_SHARED="$SHARED" \
+    PYTHONDONTWRITEBYTECODE=1 QEMU_CPU="$cpu" \
     XDG_CACHE_HOME="${ARM_CACHE:-$W/home/.cache}" "$W/bin/python3" "$@"
 }
 
@@ -198,13 +198,13 @@ done
 # The x86 run prepares the SFace file into its cache; the prepared file is platform-independent
 # ONNX keyed by the source's sha256, so the emulated run starts from a copy of that cache.
 step "smoke test: x86 reference"
-PHOTOS=("$SHARED/testdata/faces/obama_1.jpg" "$SHARED/testdata/faces/obama_2.jpg")
+PHOTOS=("$DATA/faces/obama_1.jpg" "$DATA/faces/obama_2.jpg")
 rm -rf "$W/cache-x86" "$W/cache-arm"
 XDG_CACHE_HOME="$W/cache-x86" "$X86_PY" tests/aarch64_smoke.py --write "$W/smoke-x86.json" \
-  "$SHARED/models" "${PHOTOS[@]}" || die "the x86 smoke run failed"
+  "$REPO/models" "${PHOTOS[@]}" || die "the x86 smoke run failed"
 cp -r "$W/cache-x86" "$W/cache-arm"
 step "smoke test: aarch64 (QEMU_CPU=cortex-a76)"
 ARM_CACHE="$W/cache-arm" arm cortex-a76 tests/aarch64_smoke.py --check "$W/smoke-x86.json" \
-  "$SHARED/models" "${PHOTOS[@]}" || die "the aarch64 smoke test does not match x86"
+  "$REPO/models" "${PHOTOS[@]}" || die "the aarch64 smoke test does not match x86"
 
 step "aarch64 CI passed in $((SECONDS - START)) s"

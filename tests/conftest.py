@@ -1,7 +1,8 @@
-"""Session fixtures: where ../shared is, the real models and photos, and one shared engine.
+"""Session fixtures: the real models and photos, and one shared engine.
 
-The shared folder is ``$FACEEDGE_SHARED`` or ``../shared`` next to the repository root. Tests use
-the real models and photos there; nothing is faked.
+Everything a test needs is in the repository: photos and the non-default models in tests/data
+(see tests/data/README.md), the default pack in models/ (what the wheel ships). A clone runs its
+tests with nothing beside it; nothing is faked.
 """
 import os
 import sys
@@ -26,11 +27,6 @@ except ImportError:  # pragma: no cover
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="faceedge-test-cache-")
 
 
-def _shared_dir() -> Path:
-    env = os.environ.get("FACEEDGE_SHARED")
-    return Path(env) if env else REPO.parent / "shared"
-
-
 @pytest.fixture(scope="session")
 def repo_dir() -> Path:
     """The repository root."""
@@ -38,23 +34,33 @@ def repo_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """``../shared`` (or ``$FACEEDGE_SHARED``): models, test photos, documents."""
-    path = _shared_dir()
-    assert path.is_dir(), f"shared folder not found at {path} (set FACEEDGE_SHARED)"
-    return path
+def models_dir() -> Path:
+    """The real non-default model files (tests/data/models, laid out as the manifest expects);
+    the default pack's files are found where faceedge packages them (models/ of this tree)."""
+    return REPO / "tests" / "data" / "models"
 
 
 @pytest.fixture(scope="session")
-def models_dir(shared_dir) -> Path:
-    """The real model files, laid out as the manifest expects."""
-    return shared_dir / "models"
+def model_file():
+    """model id -> its verified file: tests/data/models, else the packaged default pack (found
+    even where a test hides the packaged files from faceedge's resolver)."""
+    from data_paths import model_path
+
+    return lambda model_id: Path(model_path(model_id))
+
+
+@pytest.fixture
+def without_packaged_models(monkeypatch):
+    """faceedge's resolver as on an install whose packaged model files were removed."""
+    from faceedge import models
+
+    monkeypatch.setattr(models, "packaged_models_dir", lambda: None)
 
 
 @pytest.fixture(scope="session")
-def testdata_dir(shared_dir) -> Path:
+def testdata_dir() -> Path:
     """Labelled photos (see its manifest.json and PROVENANCE.md)."""
-    return shared_dir / "testdata"
+    return REPO / "tests" / "data"
 
 
 @pytest.fixture(scope="session")

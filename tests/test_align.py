@@ -11,9 +11,8 @@ import faceedge  # noqa: F401  (points the core at the installed runtime)
 from faceedge import _core
 from faceedge.errors import FaceEdgeError
 
-SHARED = Path(os.environ.get("FACEEDGE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-MODELS = SHARED / "models"
-YUNET = MODELS / "detection" / "face_detection_yunet_2023mar.onnx"
+from data_paths import MODELS, TESTDATA, model_path
+YUNET = Path(model_path("yunet_640"))
 PHOTOS = sorted((MODELS / "test_images").glob("*.*"))
 
 TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],

@@ -20,7 +20,7 @@ def test_models_list_and_verify(capsys, models_dir):
     assert code == 0 and "yunet_dynamic" in out and "ok" in out
 
 
-def test_models_verify_missing_is_exit_3(capsys, tmp_path, monkeypatch):
+def test_models_verify_missing_is_exit_3(capsys, tmp_path, monkeypatch, without_packaged_models):
     monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     code, out, err = run(capsys, "models", "verify", "yunet_dynamic", "--models", tmp_path)
@@ -35,7 +35,8 @@ def test_bad_parameter_is_exit_2_with_baidu_error(capsys, testdata_dir):
     assert "500" in json.loads(err)["error_msg"]
 
 
-def test_missing_model_is_exit_3(capsys, tmp_path, monkeypatch, testdata_dir):
+def test_missing_model_is_exit_3(capsys, tmp_path, monkeypatch, testdata_dir,
+                                 without_packaged_models):
     monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     code, _, err = run(capsys, "detect", testdata_dir / "faces" / "obama_1.jpg", "--models", tmp_path)

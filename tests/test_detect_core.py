@@ -12,13 +12,11 @@ import faceedge  # noqa: F401  (points the core at the installed runtime)
 from faceedge import _core
 from faceedge.errors import FaceEdgeError
 
-SHARED = Path(os.environ.get("FACEEDGE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-MODELS = SHARED / "models"
-TESTDATA = SHARED / "testdata"
-YUNET_640 = str(MODELS / "detection" / "face_detection_yunet_2023mar.onnx")
-YUNET_DYNAMIC = str(MODELS / "detection" / "yunet_s_dynamic.onnx")
-SFACE = str(MODELS / "recognition" / "face_recognition_sface_2021dec_int8bq_ortfix.onnx")
-MOBILEFACENET = str(MODELS / "recognition" / "mobilefacenet_foamliu.onnx")
+from data_paths import MODELS, TESTDATA, model_path
+YUNET_640 = model_path("yunet_640")
+YUNET_DYNAMIC = model_path("yunet_dynamic")
+SFACE = model_path("sface_int8bq_ortfix")
+MOBILEFACENET = model_path("mobilefacenet_foamliu")
 MANIFEST = json.loads((TESTDATA / "manifest.json").read_text())
 PORTRAITS = [e["file"] for e in MANIFEST["images"]
              if e["faces"] == 1 and not e["file"].startswith("large/")]

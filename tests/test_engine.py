@@ -145,7 +145,7 @@ def test_fast_pack_and_model_choice(models_dir, faces):
         FaceEngine(models=models_dir, threads=-1)
 
 
-def test_missing_models_dir_names_the_file(tmp_path, monkeypatch):
+def test_missing_models_dir_names_the_file(tmp_path, monkeypatch, without_packaged_models):
     monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     with pytest.raises(ModelError) as info:

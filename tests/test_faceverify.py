@@ -206,13 +206,14 @@ def test_library_liveness_control(engine, samples, tmp_path):
 
 # ---- model files ------------------------------------------------------------------------------------
 
-def test_missing_liveness_files_fail_only_when_liveness_is_asked(models_dir, samples, tmp_path,
-                                                                 monkeypatch):
+def test_missing_liveness_files_fail_only_when_liveness_is_asked(model_file, samples, tmp_path,
+                                                                 monkeypatch,
+                                                                 without_packaged_models):
     monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
     only = tmp_path / "models"
     for model_id in ("yunet_dynamic", "sface_int8bq_ortfix"):
-        src = find_model(model_id, models_dir)
-        dst = only / src.relative_to(models_dir)
+        src = model_file(model_id)
+        dst = only / src.relative_to(src.parents[1])
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(src, dst)
     engine = FaceEngine(models=only)

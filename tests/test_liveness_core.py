@@ -15,11 +15,9 @@ from faceedge import _core
 from faceedge.errors import InvalidParameterError, ModelError
 from faceedge.images import load_image
 
-SHARED = Path(os.environ.get("FACEEDGE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-MODELS = SHARED / "models"
-TESTDATA = SHARED / "testdata"
-V2 = str(MODELS / "liveness" / "minifasnet_v2_2.7_80x80.onnx")
-V1SE = str(MODELS / "liveness" / "minifasnet_v1se_4.0_80x80.onnx")
+from data_paths import MODELS, TESTDATA, model_path
+V2 = model_path("minifasnet_v2_2.7")
+V1SE = model_path("minifasnet_v1se_4.0")
 PAIR = [("minifasnet_liveness", V2, 2.7), ("minifasnet_liveness", V1SE, 4.0)]
 LIVE = 1
 
@@ -35,9 +33,9 @@ SAMPLES = {
 
 @pytest.fixture(scope="module")
 def core_engine():
-    return _core.Engine("yunet_detector", str(MODELS / "detection" / "yunet_s_dynamic.onnx"),
+    return _core.Engine("yunet_detector", model_path("yunet_dynamic"),
                         "mobilefacenet_embedder",
-                        str(MODELS / "recognition" / "mobilefacenet_foamliu.onnx"))
+                        model_path("mobilefacenet_foamliu"))
 
 
 @pytest.fixture(scope="module")
@@ -281,9 +279,9 @@ def test_no_members_is_a_parameter_error():
 def test_an_unknown_family_or_the_wrong_model_is_a_model_error():
     with pytest.raises(ModelError, match="unknown liveness family"):
         _core.Liveness([("nosuch_liveness", V2, 2.7)])
-    yunet = str(MODELS / "detection" / "yunet_s_dynamic.onnx")
+    yunet = model_path("yunet_dynamic")
     with pytest.raises(ModelError, match="expected input input"):
         _core.Liveness([("minifasnet_liveness", yunet, 2.7)])
-    sface = str(MODELS / "recognition" / "mobilefacenet_foamliu.onnx")
+    sface = model_path("mobilefacenet_foamliu")
     with pytest.raises(ModelError):
         _core.Liveness([("minifasnet_liveness", sface, 2.7)])

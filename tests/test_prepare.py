@@ -10,7 +10,6 @@ from faceedge.images import load_image
 from faceedge.models import load_manifest
 from faceedge.prepare import prepare_model
 
-SFACE = "recognition/face_recognition_sface_2021dec_int8bq_ortfix.onnx"
 SFACE_UPSTREAM = "recognition/face_recognition_sface_2021dec_int8bq.onnx"
 
 
@@ -33,36 +32,36 @@ def _embedding(path, feed):
     return v / np.linalg.norm(v)
 
 
-def test_sface_prepared_once_and_equal(models_dir, tmp_path, aligned_face):
+def test_sface_prepared_once_and_equal(models_dir, model_file, tmp_path, aligned_face):
     messages = []
-    prepared = prepare_model(models_dir / SFACE, tmp_path, log=messages.append)
-    assert prepared != models_dir / SFACE and prepared.exists()
+    prepared = prepare_model(model_file("sface_int8bq_ortfix"), tmp_path, log=messages.append)
+    assert prepared != model_file("sface_int8bq_ortfix") and prepared.exists()
     record = json.loads(prepared.with_suffix(".json").read_text())
     assert record["min_cosine"] >= 0.9999
     assert any("PRelu" in step for step in record["steps"])
     assert len(messages) == 1 and "preparing" in messages[0]
 
-    cos = float(_embedding(prepared, aligned_face) @ _embedding(models_dir / SFACE, aligned_face))
+    cos = float(_embedding(prepared, aligned_face) @ _embedding(model_file("sface_int8bq_ortfix"), aligned_face))
     assert cos >= 0.9999
 
     mtime = prepared.stat().st_mtime_ns
-    again = prepare_model(models_dir / SFACE, tmp_path, log=messages.append)
+    again = prepare_model(model_file("sface_int8bq_ortfix"), tmp_path, log=messages.append)
     assert again == prepared and prepared.stat().st_mtime_ns == mtime
     assert len(messages) == 1  # no second preparation, no second message
 
 
-def test_upstream_sface_runs_without_its_dummy_inputs(models_dir, tmp_path, aligned_face):
+def test_upstream_sface_runs_without_its_dummy_inputs(models_dir, model_file, tmp_path, aligned_face):
     prepared = prepare_model(models_dir / SFACE_UPSTREAM, tmp_path, log=lambda m: None)
     session = _core.OrtSession(str(prepared))
     assert [name for name, _, _ in session.inputs] == ["data"]
-    cos = float(_embedding(prepared, aligned_face) @ _embedding(models_dir / SFACE, aligned_face))
+    cos = float(_embedding(prepared, aligned_face) @ _embedding(model_file("sface_int8bq_ortfix"), aligned_face))
     assert cos >= 0.9999
 
 
-def test_a_damaged_prepared_file_is_redone(models_dir, tmp_path):
-    prepared = prepare_model(models_dir / SFACE, tmp_path, log=lambda m: None)
+def test_a_damaged_prepared_file_is_redone(models_dir, model_file, tmp_path):
+    prepared = prepare_model(model_file("sface_int8bq_ortfix"), tmp_path, log=lambda m: None)
     prepared.write_bytes(b"truncated")
-    redone = prepare_model(models_dir / SFACE, tmp_path, log=lambda m: None)
+    redone = prepare_model(model_file("sface_int8bq_ortfix"), tmp_path, log=lambda m: None)
     assert redone == prepared and redone.stat().st_size > 1_000_000
 
 
@@ -70,7 +69,7 @@ YUNET_UPSTREAM = "detection/face_detection_yunet_2023mar_int8bq.onnx"
 YUNET_ORTFIX = "detection/face_detection_yunet_2023mar_int8bq_ortfix.onnx"
 
 
-def test_upstream_yunet_is_proven_against_its_reference(models_dir, tmp_path):
+def test_upstream_yunet_is_proven_against_its_reference(models_dir, model_file, tmp_path):
     # The source does not run in ONNX Runtime ("block_size must be 0 for per-tensor
     # quantization"): the proof runs against the minimally edited reference, which must be
     # byte-identical to the shipped _ortfix copy.
@@ -84,14 +83,14 @@ def test_upstream_yunet_is_proven_against_its_reference(models_dir, tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
 
 
-def test_upstream_sface_reference_is_the_ortfix_copy(models_dir, tmp_path):
+def test_upstream_sface_reference_is_the_ortfix_copy(models_dir, model_file, tmp_path):
     prepared = prepare_model(models_dir / SFACE_UPSTREAM, tmp_path, log=lambda m: None)
     record = json.loads(prepared.with_suffix(".json").read_text())
     assert record["proved_against"] == "source"  # it runs (with its dummy inputs fed)
     assert record["reference_is"] == "sface_int8bq_ortfix"
 
 
-def test_prepared_upstream_files_detect_and_embed_like_the_ortfix_copies(models_dir, tmp_path,
+def test_prepared_upstream_files_detect_and_embed_like_the_ortfix_copies(models_dir, model_file, tmp_path,
                                                                         testdata_dir):
     """Identical detections and embeddings on every labelled photo: the prepared upstream
     int8bq pair (the embedded pack) against the _ortfix pair run by ONNX Runtime unprepared."""
@@ -99,7 +98,7 @@ def test_prepared_upstream_files_detect_and_embed_like_the_ortfix_copies(models_
     sface = prepare_model(models_dir / SFACE_UPSTREAM, tmp_path, log=lambda m: None)
     prepared = _core.Engine("yunet_detector", str(yunet), "sface_embedder", str(sface))
     shipped = _core.Engine("yunet_detector", str(models_dir / YUNET_ORTFIX),
-                           "sface_embedder", str(models_dir / SFACE))
+                           "sface_embedder", str(model_file("sface_int8bq_ortfix")))
     photos = sorted(p for folder in ("faces", "groups", "noface") for p in
                     (testdata_dir / folder).iterdir() if p.suffix in (".jpg", ".png"))
     faces_seen = 0
@@ -119,7 +118,7 @@ def test_prepared_upstream_files_detect_and_embed_like_the_ortfix_copies(models_
     assert faces_seen >= 12
 
 
-def test_an_unproven_rewrite_is_refused(models_dir, tmp_path, monkeypatch):
+def test_an_unproven_rewrite_is_refused(models_dir, model_file, tmp_path, monkeypatch):
     # The proof is the gate: a rewrite that changes the numbers (here: one weight scaled) is
     # refused, and nothing is left in the cache.
     from faceedge import prepare
@@ -140,12 +139,12 @@ def test_an_unproven_rewrite_is_refused(models_dir, tmp_path, monkeypatch):
     assert not list(tmp_path.iterdir())  # no prepared file, no record, no temporary
 
 
-def test_a_model_without_rewrites_is_used_as_is(models_dir, tmp_path):
-    source = models_dir / "detection/yunet_s_dynamic.onnx"
+def test_a_model_without_rewrites_is_used_as_is(models_dir, model_file, tmp_path):
+    source = model_file("yunet_dynamic")
     assert prepare_model(source, tmp_path, log=lambda m: None) == source
 
 
-def test_first_start_prepares_inside_the_engines_thread_pool(models_dir, testdata_dir, tmp_path):
+def test_first_start_prepares_inside_the_engines_thread_pool(models_dir, model_file, testdata_dir, tmp_path):
     """On a first start the preparation's check sessions are the process's first sessions: they
     must build the shared pool with the engine's thread count, not the runtime's default."""
     import os

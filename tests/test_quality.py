@@ -15,9 +15,7 @@ from faceedge import _core
 from faceedge.errors import InvalidParameterError
 from faceedge.images import load_image
 
-SHARED = Path(os.environ.get("FACEEDGE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-MODELS = SHARED / "models"
-TESTDATA = SHARED / "testdata"
+from data_paths import MODELS, TESTDATA, model_path
 MANIFEST = json.loads((TESTDATA / "manifest.json").read_text())
 # One-face photos; the 112x112 aligned Tom Hanks crop is cut by design (its box starts above
 # the image), so it is only used for completeness.
@@ -29,9 +27,9 @@ NORMAL_MAX_BLUR = 0.7  # Baidu's recommended maximum
 
 @pytest.fixture(scope="module")
 def core_engine():
-    return _core.Engine("yunet_detector", str(MODELS / "detection" / "yunet_s_dynamic.onnx"),
+    return _core.Engine("yunet_detector", model_path("yunet_dynamic"),
                         "mobilefacenet_embedder",
-                        str(MODELS / "recognition" / "mobilefacenet_foamliu.onnx"))
+                        model_path("mobilefacenet_foamliu"))
 
 
 @pytest.fixture(scope="module")

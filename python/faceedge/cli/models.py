@@ -31,16 +31,8 @@ def _needed_for(entry, manifest) -> str:
 
 
 def _unavailable(entry, manifest, rows: Dict[str, Dict[str, Any]]) -> str:
-    """What stops working without this model, given what else is found."""
-    if rows[entry.id]["status"] != "missing":
-        return ""
-    for pack, roles in manifest.packs.items():
-        fallback = manifest.fallbacks.get(pack)
-        if roles.get(entry.role) == entry.id and fallback:
-            stand_in = manifest.packs[fallback].get(entry.role)
-            if stand_in and rows[stand_in]["status"] != "missing":
-                return f"nothing: pack {pack} uses {stand_in} instead"
-    return _needed_for(entry, manifest)
+    """What stops working without this model."""
+    return "" if rows[entry.id]["status"] != "missing" else _needed_for(entry, manifest)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
