@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import statistics
 import tempfile
 import time
@@ -30,8 +29,7 @@ from faceedge.compat import AipFace, BaiduFaceService, point_sdk_at
 from faceedge.server import ServerThread, create_app
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FACEEDGE_SHARED") or REPO.parent / "shared")
-TESTDATA = SHARED / "testdata"
+TESTDATA = REPO / "tests" / "data"  # the test photos (tests/data/README.md)
 PEOPLE = {"obama": "faces/obama_1.jpg", "biden": "faces/biden_1.jpg",
           "alex": "faces/alex_lacamoire_1.jpg", "lin": "faces/lin_manuel_miranda.png",
           "eileen": "faces/eileen_collins_astronaut.png", "hanks": "faces/tom_hanks_aligned_112.png"}
@@ -49,9 +47,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=4)
     args = parser.parse_args()
-    assert TESTDATA.is_dir(), f"needs the shared test photos at {TESTDATA}"
+    assert TESTDATA.is_dir(), f"needs the test photos at {TESTDATA}"
 
-    engine = faceedge.FaceEngine(models=SHARED / "models", threads=args.threads)
+    engine = faceedge.FaceEngine(models=TESTDATA / "models", threads=args.threads)
     work = Path(tempfile.mkdtemp(prefix="bench-compat-"))
     direct_lib = faceedge.FaceLibrary(work / "direct.db", engine)
     dropin = AipFace("1", *KEYS, engine=engine, library=work / "dropin.db")

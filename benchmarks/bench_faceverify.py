@@ -9,7 +9,7 @@
                        the largest face, liveness, face token), and N = 1 from the JPEG file
                        (decoding included)
 
-Frames: the three 640x480 Silent-Face samples (../shared/testdata/liveness), taken in turn.
+Frames: the three 640x480 Silent-Face samples (tests/data/liveness), taken in turn.
 Run once per thread count (the ONNX Runtime pool is sized by the first session of a process):
 
     python benchmarks/bench_faceverify.py --threads 2
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import faceedge
@@ -29,7 +28,7 @@ from faceedge.images import load_image
 from timing import median_ms  # benchmarks/timing.py (scripts run from this folder's path)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FACEEDGE_SHARED") or REPO.parent / "shared")
+TESTDATA = REPO / "tests" / "data"  # the test photos (tests/data/README.md)
 SAMPLES = ["live_T1.jpg", "spoof_F1_print.jpg", "spoof_F2_screen.jpg"]
 
 
@@ -41,8 +40,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
-    engine = faceedge.FaceEngine(models=SHARED / "models", threads=args.threads)
-    paths = [SHARED / "testdata" / "liveness" / n for n in SAMPLES]
+    engine = faceedge.FaceEngine(models=TESTDATA / "models", threads=args.threads)
+    paths = [TESTDATA / "liveness" / n for n in SAMPLES]
     frames = [load_image(p) for p in paths]
     turn = {"i": 0}
 

@@ -50,7 +50,7 @@ import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SHARED = Path(os.environ.get("FACEEDGE_SHARED") or REPO.parent / "shared")
+DEFAULT_DATA = REPO / "tests" / "data"  # test photos, and models/ with the non-default models
 
 SCORE = 0.8       # faceedge's default score threshold (cpp/include/faceedge/types.h)
 NMS_IOU = 0.3
@@ -318,19 +318,19 @@ def session_options(threads: int):
 
 # ---- harness --------------------------------------------------------------------------------
 
-def load_frames(shared: Path) -> List[Tuple[str, np.ndarray]]:
-    files = sorted(glob.glob(str(shared / "testdata" / "faces" / "*.jpg"))
-                   + glob.glob(str(shared / "testdata" / "faces" / "*.png")))
+def load_frames(data: Path) -> List[Tuple[str, np.ndarray]]:
+    files = sorted(glob.glob(str(data / "faces" / "*.jpg"))
+                   + glob.glob(str(data / "faces" / "*.png")))
     files = [f for f in files if "aligned_112" not in os.path.basename(f)]
-    files += sorted(glob.glob(str(shared / "testdata" / "liveness" / "*.jpg")))
+    files += sorted(glob.glob(str(data / "liveness" / "*.jpg")))
     frames = []
     for f in files:
         img = cv2.imread(f, cv2.IMREAD_COLOR)  # BGR, EXIF orientation applied, alpha dropped
         if img is None:
             raise SystemExit(f"cannot decode {f}")
-        frames.append((os.path.relpath(f, shared / "testdata"), np.ascontiguousarray(img)))
+        frames.append((os.path.relpath(f, data), np.ascontiguousarray(img)))
     if not frames:
-        raise SystemExit(f"no test photos under {shared / 'testdata'}")
+        raise SystemExit(f"no test photos under {data}")
     return frames
 
 
@@ -366,8 +366,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--repeats", type=int, default=15, help="timed passes over all frames")
     ap.add_argument("--warmup", type=int, default=2, help="untimed passes over all frames first")
     ap.add_argument("--json", type=Path, help="write every sample and summary here")
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
-                    help="shared folder with models/ and testdata/ (default ../shared)")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                    help="folder of test photos with the non-default models in models/ "
+                         "(default tests/data)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the shuffled pipeline order")
     ap.add_argument("--interleave", choices=("pass", "frame"), default="pass",
                     help="round-robin unit: a pass over all frames (default) or one frame")
@@ -390,10 +391,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         pass
     cv2.setNumThreads(args.threads if args.threads > 0 else -1)  # -1: OpenCV's default
 
-    models = args.shared / "models"
+    models = args.data / "models"
     det_path = str(models / "detection" / "yunet_s_dynamic.onnx")
     rec_path = str(models / "recognition" / "face_recognition_sface_2021dec_int8bq_ortfix.onnx")
-    frames = load_frames(args.shared)
+    frames = load_frames(args.data)
 
     engine = FaceEngine(models=str(models), threads=args.threads)
     info = engine.info()

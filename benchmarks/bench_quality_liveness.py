@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +29,8 @@ from faceedge.images import load_image
 from timing import median_ms  # benchmarks/timing.py (scripts run from this folder's path)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FACEEDGE_SHARED") or REPO.parent / "shared")
-MODELS = SHARED / "models"
+TESTDATA = REPO / "tests" / "data"  # the test photos (tests/data/README.md)
+MODELS = TESTDATA / "models"
 PHOTOS = {  # photo -> what it stands for
     "liveness/live_T1.jpg": "640x480 camera frame",
     "faces/obama_1.jpg": "910x1137 portrait",
@@ -61,7 +60,7 @@ def main() -> None:
     print(f"{'photo':26s} {'face px':>8s} {'quality':>8s} {'crop x2':>8s} "
           f"{'live 1':>8s} {'live 8/face':>11s}")
     for rel, what in PHOTOS.items():
-        image = load_image(SHARED / "testdata" / rel)
+        image = load_image(TESTDATA / rel)
         found = engine.detect(image, max_face_num=1)
         boxes, landmarks = found["boxes"], found["landmarks"]
         eight = np.repeat(boxes, 8, axis=0) + np.float32(

@@ -5,7 +5,7 @@ Run from the repository root (a plain ``pytest`` collects only ``tests/``)::
     pytest benchmarks/ --benchmark-only
     FACEEDGE_BENCH_THREADS=1 pytest benchmarks/ --benchmark-only
 
-Models and photos come from ``$FACEEDGE_SHARED`` or ``../shared``; the tests are skipped when
+Models and photos come from tests/data and the packaged default pack; the tests are skipped when
 they are missing. The engine uses ``$FACEEDGE_BENCH_THREADS`` intra-op threads (default 2).
 For the comparison with OpenCV's and plain-Python pipelines run ``bench_pipeline.py``.
 """
@@ -18,13 +18,13 @@ import pytest
 import cv2  # noqa: E402  (a dependency of faceedge; pytest-benchmark comes with [test])
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FACEEDGE_SHARED") or REPO.parent / "shared")
+TESTDATA = REPO / "tests" / "data"
 THREADS = int(os.environ.get("FACEEDGE_BENCH_THREADS", "2"))
 
 
 def _photo(rel: str) -> np.ndarray:
-    path = SHARED / "testdata" / rel
-    assert path.is_file(), f"test photo {path} not found (set FACEEDGE_SHARED)"
+    path = TESTDATA / rel
+    assert path.is_file(), f"test photo {path} not found"
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     assert img is not None, f"cannot decode {path}"
     return img
@@ -32,8 +32,8 @@ def _photo(rel: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def engine():
-    models = SHARED / "models"
-    assert models.is_dir(), f"models folder {models} not found (set FACEEDGE_SHARED)"
+    models = TESTDATA / "models"
+    assert models.is_dir(), f"models folder {models} not found"
     from faceedge import FaceEngine
 
     eng = FaceEngine(models=str(models), threads=THREADS)

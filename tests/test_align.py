@@ -1,6 +1,5 @@
 """The 5-point similarity transform and the 112x112 ArcFace warp (_core.estimate_similarity,
 _core.align_face), against numpy references and cv2.warpAffine."""
-import os
 from pathlib import Path
 
 import cv2
@@ -11,7 +10,7 @@ import faceedge  # noqa: F401  (points the core at the installed runtime)
 from faceedge import _core
 from faceedge.errors import FaceEdgeError
 
-from data_paths import MODELS, TESTDATA, model_path
+from data_paths import MODELS, model_path
 YUNET = Path(model_path("yunet_640"))
 PHOTOS = sorted((MODELS / "test_images").glob("*.*"))
 

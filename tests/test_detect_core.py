@@ -1,8 +1,6 @@
 """_core.Engine on the real models and photos: YuNet detection, pose, sorting, limits, embedding."""
 import json
-import os
 import threading
-from pathlib import Path
 
 import cv2
 import numpy as np

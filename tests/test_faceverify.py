@@ -12,7 +12,7 @@ import pytest
 
 from faceedge import FaceEngine, FaceLibrary, LivenessError, ModelError
 from faceedge.errors import FaceEdgeError, InvalidParameterError
-from faceedge.models import find_model, load_manifest
+from faceedge.models import load_manifest
 
 LIVE = "liveness/live_T1.jpg"
 SPOOFS = ("liveness/spoof_F1_print.jpg", "liveness/spoof_F2_screen.jpg")

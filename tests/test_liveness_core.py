@@ -1,9 +1,7 @@
 """_core.Liveness, the fused MiniFASNet pair, on the Silent-Face samples with YuNet boxes: the
 verdicts and numbers of ../shared/models/README.md 9.3, the crop rule of 6.2 against a numpy/cv2
 implementation, the whole pipeline against onnxruntime's own Python API, and batching."""
-import os
 import threading
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,7 +13,7 @@ from faceedge import _core
 from faceedge.errors import InvalidParameterError, ModelError
 from faceedge.images import load_image
 
-from data_paths import MODELS, TESTDATA, model_path
+from data_paths import TESTDATA, model_path
 V2 = model_path("minifasnet_v2_2.7")
 V1SE = model_path("minifasnet_v1se_4.0")
 PAIR = [("minifasnet_liveness", V2, 2.7), ("minifasnet_liveness", V1SE, 4.0)]

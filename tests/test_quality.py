@@ -3,8 +3,6 @@ way when a sharp portrait is blurred, darkened, downscaled or cut (cpp/src/quali
 
 Pose (yaw/pitch/roll) is the engine's (Engine.detect fills angles; tests/test_detect_core.py)."""
 import json
-import os
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,7 +13,7 @@ from faceedge import _core
 from faceedge.errors import InvalidParameterError
 from faceedge.images import load_image
 
-from data_paths import MODELS, TESTDATA, model_path
+from data_paths import TESTDATA, model_path
 MANIFEST = json.loads((TESTDATA / "manifest.json").read_text())
 # One-face photos; the 112x112 aligned Tom Hanks crop is cut by design (its box starts above
 # the image), so it is only used for completeness.

@@ -5,22 +5,20 @@
 #
 #   tools/check_wheels.sh [x86_64] [aarch64]        (default: both)
 #
-# Environment: PYTHON, WHEELS_OUT, WHEELS_WORK as for build_wheels.sh; FACEEDGE_SHARED (default
-# ../shared: models/ and testdata/); AARCH64_WORK (default /tmp/faceedge-aarch64), where
+# Environment: PYTHON, WHEELS_OUT, WHEELS_WORK as for build_wheels.sh; AARCH64_WORK (default
+# /tmp/faceedge-aarch64), where
 # .ci/aarch64.sh keeps its rootfs: run that script once first. Needs qemu-user-static for aarch64.
 set -euo pipefail
 TOOL=check
 # shellcheck source=tools/wheels_env.sh
 . "$(dirname "$0")/wheels_env.sh"
-SHARED="${FACEEDGE_SHARED:-$(cd .. && pwd)/shared}"
 R="${AARCH64_WORK:-/tmp/faceedge-aarch64}/rootfs"
 
 PYVER="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" || die "cannot run $PYTHON"
 CPTAG="cp${PYVER/./}"
-FACES="$SHARED/testdata/faces"
+FACES="$REPO/tests/data/faces"
 PHOTOS=("$FACES/obama_1.jpg" "$FACES/obama_2.jpg" "$FACES/biden_1.jpg")
 for f in "${PHOTOS[@]}"; do [ -f "$f" ] || die "missing test photo $f"; done
-[ -d "$SHARED/models" ] || die "the shared models are missing at $SHARED/models"
 SMOKE="$W/wheel_smoke.py"   # a copy, so nothing is imported from the source tree
 mkdir -p "$W"
 cp "$REPO/tools/wheel_smoke.py" "$SMOKE"
@@ -53,7 +51,7 @@ check_x86() {
   "$venv/bin/pip" install -q "$wheel" pytest || die "pip install of the x86_64 wheel failed"
   "$venv/bin/pip" list 2>/dev/null | grep -E -i '^(faceedge|onnxruntime|numpy|opencv-python-headless|onnx) '
   step "x86_64: smoke test"
-  (cd "$W" && env -u PYTHONPATH FACEEDGE_MODELS="$SHARED/models" XDG_CACHE_HOME="$W/cache-x86_64" \
+  (cd "$W" && env -u PYTHONPATH -u FACEEDGE_MODELS XDG_CACHE_HOME="$W/cache-x86_64" \
     "$venv/bin/python" "$SMOKE" --expect-level "$(x86_level)" "${PHOTOS[@]}") \
     || die "the x86_64 smoke test failed"
   # Every kernel level this CPU has against the scalar reference, on the installed module.
@@ -84,8 +82,7 @@ EOF
   arm() {  # cpu args...: the arm64 python under qemu, with nothing from the host's Python setup
     local cpu=$1; shift
     (cd "$W" && env -i PATH=/usr/bin:/bin HOME="$W" LANG=C.UTF-8 PYTHONPATH="$site" \
-      PYTHONDONTWRITEBYTECODE=1 QEMU_CPU="$cpu" FACEEDGE_MODELS="$SHARED/models" \
-      FACEEDGE_SHARED="$SHARED" XDG_CACHE_HOME="$W/cache-aarch64" "$W/arm-python" "$@")
+      PYTHONDONTWRITEBYTECODE=1 QEMU_CPU="$cpu" XDG_CACHE_HOME="$W/cache-aarch64" "$W/arm-python" "$@")
   }
   # The prepared SFace file is platform-independent ONNX keyed by its source's sha256: start from
   # the x86 run's cache when there is one (preparing under qemu works, only slowly).

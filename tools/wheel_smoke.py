@@ -3,8 +3,8 @@ on aarch64 under qemu).
 
     python wheel_smoke.py --expect-level LEVEL SAME_1 SAME_2 OTHER
 
-Models come from $FACEEDGE_MODELS. Checks what a user of the wheel would notice first: the
-module imports from the wheel (not a source tree), the search kernels run at LEVEL (so the
+Models come from the wheel itself (the packaged default pack). Checks what a user of the wheel
+would notice first: the module and the models come from the wheel (not a source tree), the search kernels run at LEVEL (so the
 per-ISA kernel files were really compiled for their ISA), one face is found on each photo, the
 two photos of one person match (score > 80) and the other person does not. Nothing is timed.
 """
@@ -34,6 +34,9 @@ def main():
         failures.append(f"SIMD level {info['simd_level']!r}, expected {a.expect_level!r}")
 
     engine = FaceEngine()
+    for role, model in engine.info()["models"].items():
+        if role in ("detector", "embedder") and model["found_in"] != "packaged":
+            failures.append(f"the {role} came from {model['found_in']}, not the wheel")
     faces = {photo: engine.detect(photo).face_num for photo in (*a.same, a.other)}
     for photo, n in faces.items():
         if n != 1:

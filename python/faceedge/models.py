@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .errors import FaceEdgeError, error
+from .errors import error
 
 __all__ = [
     "ModelEntry",
