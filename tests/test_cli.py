@@ -43,6 +43,20 @@ def test_missing_model_is_exit_3(capsys, tmp_path, monkeypatch, testdata_dir,
     assert code == 3 and json.loads(err)["error_code"] in (229001, 229010)
 
 
+def test_stderr_is_quiet_unless_verbose(capsys, testdata_dir, monkeypatch):
+    monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
+    photo = testdata_dir / "faces" / "obama_1.jpg"
+    code, _, err = run(capsys, "detect", photo)  # may prepare SFace, once, and say so
+    assert code == 0 and all("preparing" in line for line in err.splitlines())
+    code, _, err = run(capsys, "detect", photo)
+    assert code == 0 and err == ""
+    code, _, err = run(capsys, "detect", photo, "-v")
+    lines = err.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert "detector yunet_dynamic" in lines[0] and "found in: packaged" in lines[0]
+    assert "embedder sface_int8bq_ortfix" in lines[1] and "runs " in lines[1]  # the prepared copy
+
+
 def test_detect_prints_baidu_json(capsys, models_dir, testdata_dir):
     code, out, _ = run(capsys, "detect", testdata_dir / "faces" / "obama_1.jpg", "--models", models_dir,
                        "--json")

@@ -82,6 +82,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
                         help="skip providers the runtime lacks instead of failing")
     parser.add_argument("--threads", type=int, default=0,
                         help="intra-op threads per model (default: the runtime's choice)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say on stderr which model files are used and where they were found")
 
 
 def engine_from_args(args: argparse.Namespace):
@@ -89,9 +91,16 @@ def engine_from_args(args: argparse.Namespace):
     from ..engine import FaceEngine
 
     providers = [p.strip() for p in args.providers.split(",") if p.strip()] if args.providers else None
-    return FaceEngine(models=args.models, providers=providers, threads=args.threads,
-                      allow_fallback=args.allow_fallback, pack=args.pack,
-                      detector=args.detector, embedder=args.embedder)
+    engine = FaceEngine(models=args.models, providers=providers, threads=args.threads,
+                        allow_fallback=args.allow_fallback, pack=args.pack,
+                        detector=args.detector, embedder=args.embedder)
+    if getattr(args, "verbose", False):
+        for role, model in engine.info()["models"].items():
+            if isinstance(model, dict) and "found_in" in model:
+                prepared = "" if model["loaded"] == model["file"] else f", runs {model['loaded']}"
+                print(f"faceedge: {role} {model['id']}: {model['file']} "
+                      f"(found in: {model['found_in']}{prepared})", file=sys.stderr)
+    return engine
 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
