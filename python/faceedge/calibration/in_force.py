@@ -50,12 +50,15 @@ class ScoreScale:
         return {**self.reply(), "source": self.source, "scores": self.meanings}
 
 
-def manifest_scale(entry: ModelEntry) -> ScoreScale:
-    """The scale of the manifest's calibration block of ``entry`` (an embedder)."""
+def manifest_scale(entry: ModelEntry, manifest: Optional[Manifest] = None) -> ScoreScale:
+    """The scale of the manifest's calibration block of ``entry`` (an embedder); a block that
+    is ``same_as`` another entry's (the upstream twin of a patched file) takes its measurements."""
     cal = entry.calibration
     t = entry.score80_cosine
     calibrated = bool(cal.get("calibrated"))
     measured = cal.get("measured") or {}
+    if not measured and cal.get("same_as") and manifest is not None:
+        measured = manifest.get(str(cal["same_as"])).calibration.get("measured") or {}
     if not calibrated:
         meanings = [{"score": s, "cosine": round(cosine_from_score(s, t), 4),
                      "far": "not measured: this embedder is uncalibrated"}
@@ -103,7 +106,8 @@ def _bracket(score: float, c: float, points: Sequence[Any], highest: Sequence[fl
             out["far"] = (f"between {far_hi:g} and {far_lo:g} (measured FAR {far_lo:g} at "
                           f"cosine {c_lo:.3f}, {far_hi:g} at {c_hi:.3f})")
             return out
-    out["far"] = f"above {points[0][1]:g} (measured FAR {points[0][1]:g} at {points[0][0]:.3f})"
+    out["far"] = (f"above {points[0][1]:g} (measured FAR {points[0][1]:g} at {points[0][0]:.3f})"
+                  if points else "not measured")
     return out
 
 
@@ -143,17 +147,14 @@ class EngineCalibration:
             _warn_other_detector(faces, detector)
             self.score = file_scale(faces)
         else:
-            self.score = manifest_scale(embedder)
+            self.score = manifest_scale(embedder, manifest)
         if not self.score.calibrated:
             warnings.warn(f"faceedge: embedder {embedder.id} is UNCALIBRATED: its score 80 "
                           f"(cosine {self.score.cosine:.3f}) is not a measured false-accept "
                           "point; run faceedge calibrate faces on your own photos and pass the "
                           "file as calibration=", UserWarning, stacklevel=4)
         for cal in self.files.values():
-            if cal.raw.get("refused"):
-                warnings.warn(f"faceedge: calibration {cal.id} ({cal.kind}) is in force, but its "
-                              f"counts {dict(cal.raw.get('counts') or {})} do not support: "
-                              + " | ".join(cal.raw["refused"]), UserWarning, stacklevel=4)
+            _warn_refused(cal)
         self.liveness: Optional[Dict[str, float]] = None
         live = self.files.get("liveness")
         if live is not None:
@@ -172,6 +173,14 @@ class EngineCalibration:
         """``FaceEngine.info()["calibration"]``: the score scale and every file in force."""
         return {"score": self.score.info(),
                 "files": {kind: cal.summary() for kind, cal in self.files.items()}}
+
+
+def _warn_refused(cal: Calibration) -> None:
+    """A file whose counts refused some claims is used as measured, but never silently."""
+    if cal.raw.get("refused"):
+        warnings.warn(f"faceedge: calibration {cal.id} ({cal.kind}) is in force, but its counts "
+                      f"{dict(cal.raw.get('counts') or {})} do not support: "
+                      + " | ".join(cal.raw["refused"]), UserWarning, stacklevel=5)
 
 
 def _same_network(manifest: Manifest, a: str, b: str) -> bool:
@@ -247,4 +256,5 @@ def library_scale(engine: Any, calibration: CalibrationArg) -> ScoreScale:
 
     manifest = load_manifest()
     _check_model(faces[0], "embedder", manifest.get(engine.embedder_id), manifest)
+    _warn_refused(faces[0])
     return file_scale(faces[0])

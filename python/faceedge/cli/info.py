@@ -25,7 +25,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     embedder = manifest.get(args.embedder or manifest.pack(args.pack)["embedder"])
     files = calibration_files(args.calibration)
     faces = [c for c in files if c.kind == "faces"]
-    scale = file_scale(faces[0]) if faces else manifest_scale(embedder)
+    scale = file_scale(faces[0]) if faces else manifest_scale(embedder, manifest)
     info["score_scale"] = {"embedder": embedder.id, **scale.info()}
     info["calibration_files"] = [c.summary() for c in files]
     print_json(info)
