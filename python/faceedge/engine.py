@@ -428,11 +428,13 @@ class FaceEngine:
                                 option=option)
 
     def liveness_thresholds(self, option: str = "COMMON") -> Dict[str, float]:
-        """The liveness set's calibrated points ``{"frr_1e-4", "frr_1e-3", "frr_1e-2"}`` from
-        the manifest (``option="GATE"``: its stricter gate points). Provisional: see
-        models/README.md. liveness_control LOW / NORMAL / HIGH use them in that order."""
+        """The liveness set's points ``{"frr_1e-4", "frr_1e-3", "frr_1e-2"}``: a ``liveness``
+        calibration file's when one is in force, else the manifest's (``option="GATE"``: its
+        stricter gate points; not measured rates, see README "Quality and liveness").
+        liveness_control LOW / NORMAL / HIGH use them in that order."""
         thresholds = self._heads.liveness_thresholds(parse_faceverify_option(option))
-        return dict(self._calibration.liveness or thresholds)  # a site's file: its own camera
+        # A site's liveness file was measured on its own camera: it serves COMMON and GATE.
+        return dict(self._calibration.liveness or thresholds)
 
     def runtime_info(self) -> Dict[str, Any]:
         """ONNX Runtime version, library path, available providers and the SIMD level."""

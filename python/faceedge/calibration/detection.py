@@ -29,13 +29,14 @@ from ..images import load_image
 from ..progress import Progress
 from .files import Calibration, data_digest, new_calibration
 from .inputs import media_files
-from .stats import upper_bound
+from .stats import trials_needed, upper_bound
 
 __all__ = ["calibrate_detection", "DET_THRESHOLDS", "IOU_MATCH"]
 
 DET_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 IOU_MATCH = 0.5
 MAX_FACES = 120  # Baidu's max_face_num limit: every face of a crowd photo
+RECALL_CLAIM = 0.99  # the recall a gate would want stated: refused unless the count supports it
 
 
 def calibrate_detection(engine: Any, directory: Union[str, Path],
@@ -77,11 +78,13 @@ def calibrate_detection(engine: Any, directory: Union[str, Path],
     within = [r for r in table if r["false_per_image"] <= max_false_per_image]
     chosen = within[0]["threshold"] if within else DET_THRESHOLDS[-1]
     faces = int(table[0]["faces"])
+    at = next(r for r in table if r["threshold"] == chosen)
     refused = []
-    if faces < 300:
-        refused.append(f"recall from {faces} faces: each figure is within about "
-                       f"+-{100 * 1.96 * 0.5 / max(1, faces) ** 0.5:.0f} points at 95 %; a "
-                       "recall figure to one point takes about 10,000 faces")
+    if at["recall_lower_95"] < RECALL_CLAIM:
+        refused.append(f"recall {RECALL_CLAIM:g} at threshold {chosen:g}: {at['found']} of "
+                       f"{faces} faces found, 95 % lower bound {at['recall_lower_95']:.3f}; a "
+                       f"recall claim of {RECALL_CLAIM:g} takes at least "
+                       f"{trials_needed(1 - RECALL_CLAIM)} labelled faces with none missed")
     models = {"detector": {"id": engine.detector_id,
                            "sha256": engine.info()["models"]["detector"]["sha256"]}}
     data = {"dir": str(root), "sha256": data_digest(root, files + ([labels_file] if labelled else [])),

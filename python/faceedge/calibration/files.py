@@ -61,10 +61,14 @@ class Calibration:
 def new_calibration(kind: str, models: Mapping[str, Any], data: Mapping[str, Any],
                     counts: Mapping[str, Any], figures: Mapping[str, Any],
                     refused: Iterable[str]) -> Calibration:
-    """A calibration of ``kind`` (not yet written); its id is the kind and the data hash."""
+    """A calibration of ``kind`` (not yet written); its id is the kind and a hash of the data and
+    the models."""
     from .. import __version__
 
-    cal_id = f"{kind}-{str(data['sha256'])[:12]}"
+    # The id names the data and the models: the same photos measured with another embedder
+    # make another calibration.
+    ident = json.dumps({"data": data["sha256"], "models": models}, sort_keys=True)
+    cal_id = f"{kind}-{hashlib.sha256(ident.encode('utf-8')).hexdigest()[:12]}"
     raw: Dict[str, Any] = {
         "format": FORMAT, "version": VERSION, "kind": kind, "id": cal_id,
         "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),

@@ -27,6 +27,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
     faces = [c for c in files if c.kind == "faces"]
     scale = file_scale(faces[0]) if faces else manifest_scale(embedder, manifest)
     info["score_scale"] = {"embedder": embedder.id, **scale.info()}
+    live_id = manifest.pack(args.pack).get("liveness")
+    if live_id:
+        live_cal = manifest.model_set(live_id).calibration
+        live_files = [c for c in files if c.kind == "liveness"]
+        info["liveness_thresholds"] = {
+            "id": live_id,
+            "source": live_files[0].id if live_files else "manifest",
+            "thresholds": dict(live_files[0].raw["thresholds"]) if live_files else
+            {k: live_cal.get(k) for k in ("frr_1e-4", "frr_1e-3", "frr_1e-2")},
+            "measured": live_files[0].raw["levels"] if live_files else live_cal.get("measured")}
     info["calibration_files"] = [c.summary() for c in files]
     print_json(info)
     return 0
