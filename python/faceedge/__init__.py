@@ -19,7 +19,7 @@ from . import _runtime
 from ._runtime import runtime_info
 from .engine import FaceEngine
 from .calibration import (Calibration, calibrate_detection, calibrate_faces,
-                          calibrate_liveness, load_calibration)
+                          calibrate_liveness, load_calibration, write_calibration)
 from .errors import (CODES, AlreadyExistsError, CalibrationError, FaceEdgeError, ImageError, InferenceError,
                      InvalidParameterError, LibraryError, LivenessError, ModelError, NoFaceError,
                      NotFoundError, QualityError, RuntimeUnavailableError)
@@ -91,6 +91,7 @@ __all__ = [
     "CalibrationError",
     "Calibration",
     "load_calibration",
+    "write_calibration",
     "calibrate_faces",
     "calibrate_liveness",
     "calibrate_detection",
