@@ -83,6 +83,23 @@ def test_same_person_test_pairs_pass_80_and_different_people_do_not(engine, test
             assert r.score < 80, (x["file"], y["file"], r.cosine)
 
 
+def test_at_80_search_accepts_no_stranger_and_finds_the_enrolled(engine, testdata_dir, tmp_path):
+    """Issue 12's gate check on the test photos: three people enrolled with one photo each; their
+    other photos are found at match_threshold=80, the never-enrolled people are not (222207)."""
+    from faceedge import NotFoundError
+
+    with FaceLibrary(tmp_path / "gate.db", engine) as lib:
+        for user in ("obama", "biden", "alex"):
+            lib.add_user(testdata_dir / PEOPLE[user][0], "staff", user)
+        for user in ("obama", "biden", "alex"):
+            hit = lib.search(testdata_dir / PEOPLE[user][1], "staff", match_threshold=80)
+            assert hit.user_list[0].user_id == user and hit.user_list[0].score >= 80
+        for stranger in PEOPLE["lin"] + PEOPLE["eileen"]:
+            with pytest.raises(NotFoundError) as exc:
+                lib.search(testdata_dir / stranger, "staff", match_threshold=80)
+            assert exc.value.error_code == 222207
+
+
 def test_score_80_is_the_measured_far_point_and_the_scale_says_what_scores_mean(engine):
     score = engine.info()["calibration"]["score"]
     assert score["score80_cosine"] == 0.443 and score["far_at_80"] == 1e-4
