@@ -203,6 +203,24 @@ def test_engine_and_library_load_the_faces_file_and_use_its_threshold(models_dir
                 hit.user_list[0].cosine, t), abs=1e-4)
 
 
+def test_baidu_client_replies_carry_the_file(models_dir, faces_cal, testdata_dir):
+    """``faceedge serve --calibration`` builds its engine so; the Baidu door answers with it."""
+    import base64
+
+    from faceedge.compat import AipFace
+
+    with pytest.warns(UserWarning):
+        eng = FaceEngine(models=models_dir, calibration=faces_cal.path)
+
+    def b64(name):
+        return {"image": base64.b64encode((testdata_dir / name).read_bytes()).decode(),
+                "image_type": "BASE64"}
+
+    with AipFace("1", "k", "s", engine=eng, library=None) as client:
+        reply = client.match([b64("faces/obama_1.jpg"), b64("faces/obama_2.jpg")])
+    assert reply["error_code"] == 0 and reply["result"]["calibration"]["id"] == faces_cal.id
+
+
 def test_environment_variable_names_the_file(models_dir, faces_cal, monkeypatch):
     monkeypatch.setenv("FACEEDGE_CALIBRATION", faces_cal.path)
     with pytest.warns(UserWarning):
