@@ -160,6 +160,24 @@ def test_threshold_at_rate_leaves_at_most_the_allowed_errors():
     assert np.count_nonzero(live < t) == 1
 
 
+def test_enough_pairs_support_a_claim_at_a_stricter_cosine():
+    """With more impostor cosines than 3 / FAR, the file states a supported point (its 95 % bound
+    meets the target) above the observed one, and score 80 uses it; with fewer, it cannot."""
+    from faceedge.calibration.faces import _far_row, _score80
+
+    rng = np.random.default_rng(1)
+    impostor = np.sort(rng.normal(0.0, 0.1, 40000))
+    genuine = np.sort(rng.normal(0.6, 0.1, 500))
+    row = _far_row(1e-4, genuine, impostor)
+    assert row["supported"] and row["cosine_supported"] >= row["cosine"]
+    assert row["far_upper_95_supported"] <= 1e-4 < row["far_upper_95"]
+    s80 = _score80(row, genuine, impostor)
+    assert s80["supported"] and s80["cosine"] == row["cosine_supported"]
+    small = _far_row(1e-4, genuine, impostor[::2])  # 20,000 pairs < 29,956
+    assert not small["supported"] and small["impostor_pairs_needed"] == 29956
+    assert _score80(small, genuine, impostor[::2])["basis"].startswith("observed")
+
+
 # ---- faces -----------------------------------------------------------------------------------
 
 def test_faces_file_has_counts_points_and_refuses_1e4_from_tiny_data(faces_cal):

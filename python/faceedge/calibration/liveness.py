@@ -5,10 +5,10 @@ thresholds.
 one capture. Each capture's largest face gets the engine's fused live score. APCER (attacks
 accepted) and BPCER (live faces refused) follow ISO/IEC 30107-3. Baidu names the three
 liveness_control levels after the false-reject rate they promise: LOW = ``frr_1e-4``, NORMAL =
-``frr_1e-3``, HIGH = ``frr_1e-2``; each threshold here is the highest score whose observed BPCER
-stays within the level's target (the targets can be chosen). A target the live count cannot
-support (95 % upper bound above it) is kept as measured but listed under ``refused`` with the
-number of live captures it would take.
+``frr_1e-3``, HIGH = ``frr_1e-2``; each threshold here is the highest score whose BPCER
+has a 95 % upper bound within the level's target (the targets can be chosen). Where the live
+count cannot support the target at all (fewer than about 3 / target live captures), the level
+keeps the observed point and the file lists it under ``refused`` with the count it would take.
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from ..errors import FaceEdgeError, error
 from ..progress import Progress
 from .files import Calibration, data_digest, new_calibration
 from .inputs import VIDEO_SUFFIXES, media_files, subfolder, video_frames
-from .stats import count_at_or_above, count_below, threshold_at_rate, trials_needed, upper_bound
+from .stats import (count_at_or_above, count_below, most_errors_supported, threshold_at_rate,
+                    trials_needed, upper_bound)
 
 __all__ = ["calibrate_liveness", "LEVEL_KEYS", "DEFAULT_FRR"]
 
@@ -83,9 +84,10 @@ def calibrate_liveness(engine: Any, directory: Union[str, Path],
     thresholds = {row["key"]: row["threshold"] for row in levels.values()}
     table = [_row(t, live, spoof) for t in sorted(set(TABLE_THRESHOLDS) | set(thresholds.values()))]
     refused = [f"{level} ({row['key']}): {len(live)} live captures cannot support a false-reject "
-               f"rate of {row['frr_target']:g} ({row['false_rejects']} refused at threshold "
-               f"{row['threshold']:.4f}, 95 % upper bound {row['bpcer_upper_95']:.1e}); it takes "
-               f"at least {row['live_needed']} live captures with none refused"
+               f"rate of {row['frr_target']:g} (even with none refused they bound it only below "
+               f"{upper_bound(0, len(live)):.1e} at 95 %; observed: {row['false_rejects']} refused "
+               f"at threshold {row['threshold']:.4f}); it takes at least {row['live_needed']} "
+               "live captures"
                for level, row in levels.items() if not row["supported"]]
     live_set = engine.info()["models"].get("liveness") or {}
     from ..models import load_manifest
@@ -113,10 +115,14 @@ def _captures(path: Path, step: int):
 
 
 def _level(key: str, target: float, live: np.ndarray, spoof: np.ndarray) -> Dict[str, Any]:
-    t = threshold_at_rate(live, target, accept_above=False)
-    row = _row(t, live, spoof)
-    supported = row["bpcer_upper_95"] <= target
-    return {"key": key, "frr_target": target, **row, "supported": supported,
+    """A level's threshold: the highest whose 95 % upper bound on the BPCER is <= ``target``
+    when the live count allows one (``basis`` "bound"), else the observed point (BPCER <=
+    target as seen, "observed (not supported)")."""
+    k = most_errors_supported(len(live), target)
+    supported = k >= 0
+    t = threshold_at_rate(live, k / len(live) if supported else target, accept_above=False)
+    return {"key": key, "frr_target": target, **_row(t, live, spoof), "supported": supported,
+            "basis": "95 % upper bound <= frr" if supported else "observed (not supported)",
             "live_needed": None if supported else trials_needed(target)}
 
 
