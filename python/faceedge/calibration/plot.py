@@ -48,15 +48,20 @@ def plot_calibration(cal: Calibration, path: Union[str, os.PathLike]) -> str:
             ax.plot(det["apcer"], det["bpcer"], "-", label="DET")
             for level, row in raw["levels"].items():
                 ax.plot([row["apcer"]], [row["bpcer"]], "o",
-                        label=f"{level} {row['key']} = {row['threshold']:.3f}")
+                        label=f"{level} {row['key']} = {row['threshold']:.4f}")
             ax.set_xlabel("APCER (attacks accepted)")
             ax.set_ylabel("BPCER (live faces refused)")
         else:
             rows = raw["table"]
             ax.plot([r["false_per_image"] for r in rows], [r["recall"] for r in rows], "o-")
+            # Thresholds landing on the same point share one label ("0.75-0.9").
+            groups: dict = {}
             for r in rows:
-                ax.annotate(f"{r['threshold']:g}", (r["false_per_image"], r["recall"]),
-                            fontsize=7)
+                groups.setdefault((r["false_per_image"], r["recall"]), []).append(r["threshold"])
+            for (x, y), ts in groups.items():
+                text = f"{ts[0]:g}" if len(ts) == 1 else f"{min(ts):g}-{max(ts):g}"
+                ax.annotate(text, (x, y), fontsize=7, textcoords="offset points",
+                            xytext=(4, -10))
             ax.set_xlabel("false detections per photo")
             ax.set_ylabel("recall")
         ax.set_title(f"faceedge calibrate {cal.kind}: {cal.id}", fontsize=9)
