@@ -171,7 +171,10 @@ def test_unavailable_provider(models_dir):
 def test_info_and_runtime_info(engine):
     info = engine.info()
     assert info["models"]["detector"]["id"] == "yunet_dynamic"
-    assert info["models"]["embedder"]["score80_cosine"] == pytest.approx(0.363)
+    assert info["models"]["embedder"]["score80_cosine"] == pytest.approx(0.443)
+    assert info["models"]["embedder"]["calibrated"] is True
+    assert info["calibration"]["score"]["id"] == "manifest:sface_int8bq_ortfix"
+    assert info["det_threshold"] == 0.8
     assert info["simd_level"] and info["providers"]
     rt = faceedge.runtime_info()
     assert rt["version"] and rt["library_path"] and "CPUExecutionProvider" in rt["available_providers"]

@@ -37,7 +37,8 @@ def group_token(engine, testdata_dir):
 def test_both_leaders_are_found_at_their_faces_and_the_child_is_no_one(lib, engine, testdata_dir):
     result = lib.multi_search(testdata_dir / GROUP_PHOTO, "leaders", max_face_num=10)
     d = result.to_dict()
-    assert set(d) == {"face_num", "face_list"} and d["face_num"] == len(d["face_list"]) == 3
+    assert set(d) == {"face_num", "face_list", "calibration"}  # calibration: faceedge's
+    assert d["face_num"] == len(d["face_list"]) == 3 and d["calibration"]["calibrated"] is True
     for face in d["face_list"]:
         assert set(face) == {"face_token", "location", "user_list"}
     matched = {f.user_list[0].user_id: f for f in result.face_list if f.user_list}

@@ -64,7 +64,10 @@ def test_other_photos_are_identified(lib, testdata_dir, photo, user):
 def test_default_search_returns_the_one_user_and_baidus_shape(lib, testdata_dir):
     result = lib.search(testdata_dir / "faces/obama_2.jpg", "people")
     d = result.to_dict()
-    assert set(d) == {"face_token", "user_list"} and len(d["face_token"]) == 32
+    # Baidu's keys, plus faceedge's "calibration": which score scale made the scores.
+    assert set(d) == {"face_token", "user_list", "calibration"} and len(d["face_token"]) == 32
+    assert d["calibration"]["id"] == "manifest:sface_int8bq_ortfix"
+    assert d["calibration"]["calibrated"] is True and d["calibration"]["score80_cosine"] == 0.443
     assert len(d["user_list"]) == 1
     assert set(d["user_list"][0]) == {"group_id", "user_id", "user_info", "score"}
     assert d["user_list"][0]["user_id"] == "obama"

@@ -18,7 +18,9 @@ from importlib import metadata as _metadata
 from . import _runtime
 from ._runtime import runtime_info
 from .engine import FaceEngine
-from .errors import (CODES, AlreadyExistsError, FaceEdgeError, ImageError, InferenceError,
+from .calibration import (Calibration, calibrate_detection, calibrate_faces,
+                          calibrate_liveness, load_calibration, write_calibration)
+from .errors import (CODES, AlreadyExistsError, CalibrationError, FaceEdgeError, ImageError, InferenceError,
                      InvalidParameterError, LibraryError, LivenessError, ModelError, NoFaceError,
                      NotFoundError, QualityError, RuntimeUnavailableError)
 from .images import is_face_token, load_image
@@ -86,6 +88,13 @@ __all__ = [
     "LibraryError",
     "QualityError",
     "LivenessError",
+    "CalibrationError",
+    "Calibration",
+    "load_calibration",
+    "write_calibration",
+    "calibrate_faces",
+    "calibrate_liveness",
+    "calibrate_detection",
     "QUALITY_LEVELS",
     "LIVENESS_LEVELS",
 ]

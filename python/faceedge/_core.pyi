@@ -56,9 +56,10 @@ class Engine:
     @property
     def providers(self) -> List[str]: ...
     def detect(self, image: np.ndarray, max_face_num: int = 1, face_sort_type: int = 0,
-               min_face_size: float = 0.0, score_threshold: float = 0.6
+               min_face_size: float = 0.0, score_threshold: float = 0.8
                ) -> Dict[str, np.ndarray]:
-        """image: C-contiguous BGR uint8 HxWx3. Returns boxes (n,4) [x,y,w,h] float32,
+        """image: C-contiguous BGR uint8 HxWx3. score_threshold: the detector's, per call
+        (FaceEngine passes its det_threshold). Returns boxes (n,4) [x,y,w,h] float32,
         scores (n,), landmarks (n,5,2), angles (n,3) [yaw,pitch,roll] — already sorted/limited."""
     def embed(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """landmarks (n,5,2) float32 -> (n, embedding_dim) float32, L2-normalised rows."""

@@ -8,7 +8,8 @@ immutable after construction apart from its locked face-token cache, so one inst
 many threads.
 
 The liveness and attribute models load on first use (:mod:`faceedge.heads`); ``score`` is
-Baidu's 0..100 scale, 80 at the embedder's FAR 1e-4 cosine (:mod:`faceedge.scores`).
+Baidu's 0..100 scale, 80 at the embedder's measured FAR 1e-4 cosine (:mod:`faceedge.scores`),
+from the manifest or a site's calibration file (:mod:`faceedge.calibration`).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _runtime
+from .calibration.files import CalibrationArg
+from .calibration.in_force import EngineCalibration, det_threshold_in_force
 from .errors import FaceEdgeError, error
 from .heads import ATTRIBUTE_MODELS, OptionalHeads, liveness_set
 from .images import ImageLike, is_face_token, load_image
@@ -95,6 +98,13 @@ class FaceEngine:
         detector, embedder, liveness: manifest ids overriding the pack's choice for that role
             (``liveness``: a fused set such as ``"minifasnet_pair"`` or one liveness model).
         token_cache_size: how many face tokens this engine remembers (LRU).
+        calibration: a site's calibration file(s) from ``faceedge calibrate`` (a path, a loaded
+            :class:`~faceedge.Calibration` or a list, one per kind); None reads
+            ``$FACEEDGE_CALIBRATION``, else the manifest's measured points apply. A ``faces``
+            file sets score 80, ``liveness`` the LOW / NORMAL / HIGH thresholds, ``detection``
+            the detector threshold. :meth:`info` and match replies say which is in force.
+        det_threshold: the detector's score threshold in (0, 1] (default: a ``detection``
+            calibration's, else 0.8); lower finds more faces and more false ones (README).
 
     The liveness models are loaded on first use (``liveness_control``, ``face_field``
     "liveness", :meth:`faceverify`); an engine whose liveness files are missing detects, embeds
@@ -106,13 +116,17 @@ class FaceEngine:
         ModelError: a model file is missing (229001), corrupt (229002) or unusable (229003).
         RuntimeUnavailableError: ONNX Runtime or a provider cannot be used (229010-229012).
         InvalidParameterError: a bad argument (229014).
+        CalibrationError: a calibration file made for other models (229030) or unreadable
+            (229031).
     """
 
     def __init__(self, models: ModelsArg = None,
                  providers: Union[None, ProviderSpec, Sequence[ProviderSpec]] = None,
                  threads: int = 0, allow_fallback: bool = False, pack: str = "default",
                  detector: Optional[str] = None, embedder: Optional[str] = None,
-                 token_cache_size: int = 10000, liveness: Optional[str] = None) -> None:
+                 token_cache_size: int = 10000, liveness: Optional[str] = None,
+                 calibration: CalibrationArg = None, det_threshold: Optional[float] = None
+                 ) -> None:
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
             raise error(229014, f"threads must be an int >= 0 (0: the runtime's default), got {threads!r}")
         if isinstance(token_cache_size, bool) or not isinstance(token_cache_size, int) \
@@ -135,6 +149,12 @@ class FaceEngine:
         self._choices: Dict[str, Choice] = {
             role: choose_model(entry, models, manifest)
             for role, entry in (("detector", self._detector), ("embedder", self._embedder))}
+        self._detector = self._choices["detector"].entry
+        self._embedder = self._choices["embedder"].entry
+        self._calibration = EngineCalibration(calibration, manifest, self._embedder,
+                                              self._detector, live_set)
+        self._threshold = self._calibration.score.cosine
+        self._det_threshold = det_threshold_in_force(det_threshold, self._calibration)
         self._paths: Dict[str, Path] = {}
         self._loaded: Dict[str, Path] = {}
         for role, choice in self._choices.items():
@@ -202,6 +222,16 @@ class FaceEngine:
     def threshold(self) -> float:
         """The embedder's calibrated cosine (score 80)."""
         return self._threshold
+
+    @property
+    def det_threshold(self) -> float:
+        """The detector's score threshold every call of this engine uses."""
+        return self._det_threshold
+
+    @property
+    def calibration(self) -> EngineCalibration:
+        """The calibration in force: ``.score`` (the score scale), ``.files`` by kind."""
+        return self._calibration
 
     @property
     def core(self) -> Any:
@@ -324,7 +354,7 @@ class FaceEngine:
         token2, e2 = self._largest_face(image2, image_type2, "image2", qc2, lc2)
         cosine = float(np.clip(np.dot(e1.astype(np.float64), e2.astype(np.float64)), -1.0, 1.0))
         return MatchResult(score=score_from_cosine(cosine, self._threshold), cosine=cosine,
-                           face_list=[token1, token2])
+                           face_list=[token1, token2], calibration=self._calibration.reply())
 
     def faceverify(self, images: Union[ImageLike, Sequence[Any]],
                    face_field: Union[None, str, Sequence[str]] = None,
@@ -389,10 +419,13 @@ class FaceEngine:
                                 option=option)
 
     def liveness_thresholds(self, option: str = "COMMON") -> Dict[str, float]:
-        """The liveness set's calibrated points ``{"frr_1e-4", "frr_1e-3", "frr_1e-2"}`` from
-        the manifest (``option="GATE"``: its stricter gate points). Provisional: see
-        models/README.md. liveness_control LOW / NORMAL / HIGH use them in that order."""
-        return self._heads.liveness_thresholds(parse_faceverify_option(option))
+        """The liveness set's points ``{"frr_1e-4", "frr_1e-3", "frr_1e-2"}``: a ``liveness``
+        calibration file's when one is in force, else the manifest's (``option="GATE"``: its
+        stricter gate points; not measured rates, see README "Quality and liveness").
+        liveness_control LOW / NORMAL / HIGH use them in that order."""
+        thresholds = self._heads.liveness_thresholds(parse_faceverify_option(option))
+        # A site's liveness file was measured on its own camera: it serves COMMON and GATE.
+        return dict(self._calibration.liveness or thresholds)
 
     def runtime_info(self) -> Dict[str, Any]:
         """ONNX Runtime version, library path, available providers and the SIMD level."""
@@ -410,7 +443,7 @@ class FaceEngine:
 
         embedder = model(self._embedder)
         embedder.update(embedding_dim=self.embedding_dim, score80_cosine=self._threshold,
-                        calibration_provisional=bool(self._embedder.calibration.get("provisional")))
+                        calibrated=self._calibration.score.calibrated)
         models: Dict[str, Any] = {"detector": model(self._detector), "embedder": embedder,
                                   **self._heads.info()}
         return {
@@ -421,6 +454,8 @@ class FaceEngine:
             "threads": self._threads,
             "simd_level": self._core.simd_level(),
             "face_tokens": {"cached": len(self._tokens), "max": self._tokens.maxsize},
+            "det_threshold": self._det_threshold,
+            "calibration": self._calibration.info(),
         }
 
     # ---- internals ----------------------------------------------------------------------------
@@ -429,7 +464,7 @@ class FaceEngine:
                 ) -> Tuple[List[FaceInfo], Dict[str, np.ndarray]]:
         """Core detection; FaceInfo list (empty when ``tokens`` is False) and the raw arrays."""
         raw = self._engine.detect(img, opts.max_face_num, opts.face_sort_type,
-                                  float(opts.min_face_size))
+                                  float(opts.min_face_size), self._det_threshold)
         n = len(raw["boxes"])
         if n == 0:
             more = f" of at least {opts.min_face_size:g} px" if opts.min_face_size > 0 else ""

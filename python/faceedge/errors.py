@@ -26,6 +26,7 @@ __all__ = [
     "LibraryError",
     "QualityError",
     "LivenessError",
+    "CalibrationError",
     "CODES",
     "PYTHON_ONLY_CODES",
     "error",
@@ -120,6 +121,12 @@ class LibraryError(FaceEdgeError, OSError):
     in use by another process, or closed (faceedge 229021-229023)."""
 
 
+class CalibrationError(ModelError):
+    """A calibration file (``faceedge calibrate``) cannot be used: made for other models, not a
+    faceedge calibration file, or built from data too small for what was asked (faceedge
+    229030-229032)."""
+
+
 # code -> (class, Baidu-style English message). The codes the C++ core can raise are exactly those
 # of cpp/include/faceedge/error.h; PYTHON_ONLY_CODES lists the others (the face library's).
 CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
@@ -190,6 +197,9 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     229021: (LibraryError, "library embedder mismatch"),
     229022: (LibraryError, "library file unusable"),
     229023: (LibraryError, "library is closed"),
+    229030: (CalibrationError, "calibration model mismatch"),
+    229031: (CalibrationError, "calibration file invalid"),
+    229032: (CalibrationError, "calibration data insufficient"),
 }
 
 # Raised only by the Python side (the face library, python/faceedge/library/, the quality and
@@ -202,6 +212,7 @@ PYTHON_ONLY_CODES = frozenset({
     222207, 222210, 222213, 223100, 223101, 223102, 223103, 223104, 223105, 223106, 223111,
     223114, 223115, 223116, 223120, 223129, 229021, 229022, 229023,
     229004,  # model download (faceedge.model_store): Python only
+    229030, 229031, 229032,  # calibration files (faceedge.calibration): Python only
 })
 
 

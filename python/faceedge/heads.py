@@ -206,7 +206,8 @@ class OptionalHeads:
                 "loaded": self._liveness_model is not None,
                 "files": {k: str(v) for k, v in self._liveness_files.items()},
                 "thresholds": {k: cal.get(k) for k in THRESHOLD_KEYS},
-                "calibration_provisional": bool(cal.get("provisional"))}
+                "calibration_provisional": bool(cal.get("provisional")),
+                "measured": cal.get("measured")}
         out["attributes"] = {
             name: {"id": model_id, "loaded": name in self._attribute_models,
                    "file": str(self._attribute_files[name]) if name in self._attribute_files

@@ -175,15 +175,20 @@ class MatchResult:
 
     ``cosine`` (a faceedge addition) is the raw cosine similarity of the two embeddings; ``score``
     is the calibrated, monotone mapping of it (80 at the embedder's FAR 1e-4 cosine).
+    ``calibration`` (a faceedge addition) says which calibration set the score: ``{"id",
+    "calibrated", "score80_cosine", "far_at_80"}``; ``calibrated`` False means score 80 is not a
+    measured false-accept point for this embedder.
     """
 
     score: float
     cosine: float
     face_list: List[str] = field(default_factory=list)  # face tokens, image1 then image2
+    calibration: Optional[Mapping[str, Any]] = None
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"score": round(float(self.score), 4), "cosine": round(float(self.cosine), 6),
-                "face_list": [{"face_token": t} for t in self.face_list]}
+        out = {"score": round(float(self.score), 4), "cosine": round(float(self.cosine), 6),
+               "face_list": [{"face_token": t} for t in self.face_list]}
+        return _with_calibration(out, self.calibration)
 
 
 @dataclass(frozen=True)
@@ -307,13 +312,16 @@ class UserMatch:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """search ``result``: the query face's token and the best users, best first."""
+    """search ``result``: the query face's token and the best users, best first; ``calibration``
+    as :class:`MatchResult`'s (a faceedge addition)."""
 
     face_token: str
     user_list: List[UserMatch] = field(default_factory=list)
+    calibration: Optional[Mapping[str, Any]] = None
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"face_token": self.face_token, "user_list": [u.to_dict() for u in self.user_list]}
+        out = {"face_token": self.face_token, "user_list": [u.to_dict() for u in self.user_list]}
+        return _with_calibration(out, self.calibration)
 
 
 @dataclass(frozen=True)
@@ -331,10 +339,21 @@ class MultiSearchFace:
 
 @dataclass(frozen=True)
 class MultiSearchResult:
-    """multi_search ``result``: ``{"face_num": n, "face_list": [...]}``, largest face first."""
+    """multi_search ``result``: ``{"face_num": n, "face_list": [...]}``, largest face first;
+    ``calibration`` as :class:`MatchResult`'s (a faceedge addition)."""
 
     face_num: int
     face_list: List[MultiSearchFace] = field(default_factory=list)
+    calibration: Optional[Mapping[str, Any]] = None
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"face_num": int(self.face_num), "face_list": [f.to_dict() for f in self.face_list]}
+        out = {"face_num": int(self.face_num), "face_list": [f.to_dict() for f in self.face_list]}
+        return _with_calibration(out, self.calibration)
+
+
+def _with_calibration(out: Dict[str, Any], calibration: Optional[Mapping[str, Any]]
+                      ) -> Dict[str, Any]:
+    """``out`` plus the ``calibration`` field when the result carries one."""
+    if calibration is not None:
+        out["calibration"] = dict(calibration)
+    return out

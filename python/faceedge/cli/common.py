@@ -84,6 +84,13 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
                         help="intra-op threads per model (default: the runtime's choice)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="say on stderr which model files are used and where they were found")
+    parser.add_argument("--calibration", action="append", metavar="FILE",
+                        help="a calibration file from faceedge calibrate (repeatable, one per "
+                             "kind; default: $FACEEDGE_CALIBRATION, else the manifest's "
+                             "measured points)")
+    parser.add_argument("--det-threshold", type=float, default=None,
+                        help="detector score threshold in (0, 1] (default: a detection "
+                             "calibration's, else 0.8)")
 
 
 def engine_from_args(args: argparse.Namespace):
@@ -93,7 +100,8 @@ def engine_from_args(args: argparse.Namespace):
     providers = [p.strip() for p in args.providers.split(",") if p.strip()] if args.providers else None
     engine = FaceEngine(models=args.models, providers=providers, threads=args.threads,
                         allow_fallback=args.allow_fallback, pack=args.pack,
-                        detector=args.detector, embedder=args.embedder)
+                        detector=args.detector, embedder=args.embedder,
+                        calibration=args.calibration, det_threshold=args.det_threshold)
     if getattr(args, "verbose", False):
         for role, model in engine.info()["models"].items():
             if isinstance(model, dict) and "found_in" in model:

@@ -31,6 +31,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .. import _runtime
+from ..calibration.files import CalibrationArg
+from ..calibration.in_force import library_scale
 from ..engine import FaceEngine, cosine_from_score, score_from_cosine
 from ..errors import FaceEdgeError, error
 from ..images import ImageLike, is_face_token
@@ -127,6 +129,9 @@ class FaceLibrary:
             scan of the candidates, then an exact float32 re-rank). The file remembers the last
             one given; None (default) uses it, ``"float32"`` for a new file. The file always
             holds float32 vectors, so switching costs only the in-memory rebuild.
+        calibration: a ``faces`` calibration file (``faceedge calibrate faces``) setting this
+            library's score scale; None (default) uses the engine's. Stored embeddings never
+            depend on it: only scores and ``match_threshold`` do.
 
     Usable as a context manager; :meth:`close` releases the file. All methods may be called from
     several threads at once.
@@ -136,7 +141,8 @@ class FaceLibrary:
         InvalidParameterError: 229014 bad ``engine`` or ``storage``.
     """
 
-    def __init__(self, path: PathLike, engine: FaceEngine, storage: Optional[str] = None) -> None:
+    def __init__(self, path: PathLike, engine: FaceEngine, storage: Optional[str] = None,
+                 calibration: CalibrationArg = None) -> None:
         if not isinstance(engine, FaceEngine):
             raise error(229014, "engine must be a faceedge.FaceEngine, got "
                                 f"{type(engine).__name__}")
@@ -149,7 +155,8 @@ class FaceLibrary:
         self._core = core
         self._engine = engine
         self._dim = engine.embedding_dim
-        self._threshold = engine.threshold
+        self._scale = library_scale(engine, calibration)
+        self._threshold = self._scale.cosine
         self._write_lock = threading.Lock()
         self._store = Store(path, engine.embedder_id, self._dim)
         try:
@@ -205,7 +212,7 @@ class FaceLibrary:
         return {"path": self.path, "embedder": self._engine.embedder_id, "dim": self._dim,
                 "storage": self._storage, "groups": groups, "users": users, "faces": faces,
                 "gallery_faces": len(gallery), "gallery_bytes": int(gallery.memory_bytes),
-                "simd_level": gallery.simd_level}
+                "simd_level": gallery.simd_level, "calibration": self._scale.reply()}
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` of the library file ("ok" when sound)."""
@@ -647,7 +654,8 @@ class FaceLibrary:
         matches = self._match(vector[None, :], group_keys, user_keys, max_users, threshold)[0]
         if not matches:
             raise error(222207, f"no user of {', '.join(groups)} scores {threshold:g} or more")
-        return SearchResult(face_token=face.face_token, user_list=matches)
+        return SearchResult(face_token=face.face_token, user_list=matches,
+                            calibration=self._scale.reply())
 
     def multi_search(self, image: ImageLike, group_id_list: Union[str, Iterable[str]],
                      max_face_num: int = 1, match_threshold: float = 80, max_user_num: int = 1,
@@ -679,4 +687,5 @@ class FaceLibrary:
                                 f"{threshold:g} or more")
         face_list = [MultiSearchFace(face_token=f.face_token, location=f.location, user_list=m)
                      for f, m in zip(faces, lists)]
-        return MultiSearchResult(face_num=len(face_list), face_list=face_list)
+        return MultiSearchResult(face_num=len(face_list), face_list=face_list,
+                                 calibration=self._scale.reply())
