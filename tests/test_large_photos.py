@@ -77,7 +77,7 @@ def assert_same_face(big, small, kx, ky):
         assert abs(p.x - q.x * kx) < tolerance and abs(p.y - q.y * ky) < tolerance
 
 
-# ---- the reduced decodes ---------------------------------------------------------------------------
+# ---- the reduced decodes -------------------------------------------------------------------
 
 def test_reduced_jpeg_decodes_apply_exif_orientation(testdata_dir):
     """live_T1.jpg is stored sideways with an EXIF orientation: every reduction comes upright
@@ -116,7 +116,7 @@ def test_rotated_exif_camera_photo_is_found_upright_in_original_pixels(engine, t
     assert find_faces(engine.core, open_photo(path), 1, 0, 0).reductions[0] == 8
 
 
-# ---- 24 Mpx: detect, embed, enrol, search -------------------------------------------------------------
+# ---- 24 Mpx: detect, embed, enrol, search --------------------------------------------------
 
 def test_24mpx_jpeg_is_decoded_reduced(engine, camera_jpeg):
     found = find_faces(engine.core, open_photo(camera_jpeg), 1, 0, 0)
@@ -155,6 +155,29 @@ def test_24mpx_array_and_base64_give_the_same_face(engine, camera_jpeg):
     assert_same_face(from_array, from_file, 1, 1)
     text = base64.b64encode(camera_jpeg.read_bytes()).decode()
     assert engine.detect(text).face_list[0].location == from_file.location
+
+
+def test_sizes_are_in_original_pixels(engine, camera_jpeg):
+    """min_face_size and quality.size speak original pixels, whatever was decoded."""
+    face = engine.detect(camera_jpeg, face_field="quality").face_list[0]
+    shorter = min(face.location.width, face.location.height)
+    assert abs(face.quality.size - shorter) < 0.01 * shorter
+    assert engine.detect(camera_jpeg, min_face_size=0.9 * shorter).face_num == 1
+    with pytest.raises(FaceEdgeError) as err:
+        engine.detect(camera_jpeg, min_face_size=1.1 * shorter)
+    assert err.value.error_code == 222202
+
+
+@pytest.mark.parametrize("ext", [".png", ".webp"])
+def test_other_formats_are_reduced_by_area_in_original_pixels(engine, george, ext):
+    """A 2041x3067 PNG / WebP (no reduced decode: decoded once, then averaged 4x4 blocks)."""
+    image = cv2.resize(cv2.imread(str(george)), (2041, 3067), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(ext, image, [cv2.IMWRITE_WEBP_QUALITY, 95] if ext == ".webp" else [])
+    assert ok
+    found = find_faces(engine.core, open_photo(buf.tobytes()), 1, 0, 0)
+    assert found.reductions == (4, 4) and found.scale_x == found.scale_y == 4
+    assert_same_face(engine.detect(buf.tobytes()).face_list[0], engine.detect(george).face_list[0],
+                     2041 / 3061, 3067 / 4600)
 
 
 def test_cli_detects_a_24mpx_jpeg(capsys, models_dir, camera_jpeg):
@@ -196,10 +219,12 @@ BOMB_SCRIPT = textwrap.dedent("""
     from faceedge.errors import FaceEdgeError
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
 
     # A valid signature and IHDR declaring 30000x30000 RGB, and no pixel data at all.
-    bomb = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    bomb = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", ihdr)
     engine = FaceEngine(models=sys.argv[1])
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()

@@ -125,6 +125,24 @@ def test_other_threads_stderr_still_arrives_whole(testdata_dir):
     assert err.splitlines() == want
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_process_forked_during_a_decode_gets_its_stderr_back():
+    script = textwrap.dedent("""
+        import os
+        from faceedge.quiet_stderr import quiet_stderr
+        with quiet_stderr():
+            pid = os.fork()
+            if pid == 0:
+                os.write(2, b"child line\\n")
+                os._exit(0)
+            os.waitpid(pid, 0)
+            os.write(2, b"Corrupt JPEG data: premature end of data segment\\n")
+            os.write(2, b"parent line\\n\\nlast words without a newline")
+    """)
+    _, err = run(script)
+    assert err == "child line\nparent line\n\nlast words without a newline"
+
+
 def test_cli_on_a_damaged_png_prints_only_its_error(tmp_path, testdata_dir, models_dir):
     data = bytearray((testdata_dir / "faces" / "alex_lacamoire_2.png").read_bytes())
     idat = data.index(b"IDAT")

@@ -409,9 +409,9 @@ def decode_encoded(encoded: Encoded, reduction: int = 1) -> np.ndarray:
                             f"{image.shape}, expected uint8 HxWx3")
     # The declared size was what the limits were checked on: a decoder that made more of the
     # data than its header said is not trusted with the rest of the pipeline.
-    long_side = -(-max(header.width, header.height) // reduction)
-    if max(image.shape[:2]) > long_side or \
-            image.shape[0] * image.shape[1] > -(-header.width // reduction) * -(-header.height // reduction):
+    declared_w, declared_h = -(-header.width // reduction), -(-header.height // reduction)
+    if max(image.shape[:2]) > max(declared_w, declared_h) or \
+            image.shape[0] * image.shape[1] > declared_w * declared_h:
         raise error(216201, f"decoded {header.format} image is {image.shape[1]}x{image.shape[0]}, "
                             f"larger than its header's {header.width}x{header.height}")
     return np.ascontiguousarray(image)

@@ -14,8 +14,9 @@ in different threads still run in parallel (cv2 releases the GIL), and nothing a
 writes meanwhile is lost: its lines reach stderr when the decode that overlapped them ends (a
 few milliseconds late). Limits, stated rather than hidden: a child process started by another
 thread during a decode inherits the temporary file as its stderr, and a hard crash during a
-decode leaves its last words in that file. When fd 2 cannot be redirected (closed, no file
-descriptors left) the decode runs unredirected.
+decode leaves its last words in that file. A process forked during a decode gets its stderr back
+at once (``os.register_at_fork``). When fd 2 cannot be redirected (closed, no file descriptors
+left) the decode runs unredirected.
 """
 from __future__ import annotations
 
@@ -104,17 +105,30 @@ class _Capture:
                 break
             self.read_upto += len(chunk)
             chunks.append(chunk)
-        text = self.partial + b"".join(chunks)
-        lines = text.split(b"\n")
-        self.partial = b"" if final else lines.pop()
-        kept = b"".join(line + b"\n" for line in lines if line and not is_decoder_chatter(line))
-        if final and text and not text.endswith(b"\n") and kept.endswith(b"\n"):
-            kept = kept[:-1]  # the last line had no newline: do not invent one
+        lines = (self.partial + b"".join(chunks)).split(b"\n")
+        tail = lines.pop()  # what follows the last newline: an unfinished line, or b""
+        kept = b"".join(line + b"\n" for line in lines if not is_decoder_chatter(line))
+        if final:  # nobody will finish the line now: pass it on as it is
+            kept += b"" if is_decoder_chatter(tail) else tail
+            tail = b""
+        self.partial = tail
         while kept:
             try:
                 kept = kept[os.write(out, kept):]
             except OSError:  # the real stderr is gone: nothing more to do
                 return
+
+    def reset_in_child(self) -> None:
+        """After fork: the decodes that held the redirect live on in the parent only."""
+        self.lock = threading.Lock()  # it may have been held by a thread the child lacks
+        if self.saved is not None:
+            try:
+                os.dup2(self.saved, 2)
+                os.close(self.saved)
+                os.close(self.sink)
+            except OSError:
+                pass
+        self.depth, self.saved, self.sink, self.read_upto, self.partial = 0, None, None, 0, b""
 
 
 def _unlinked_file() -> int:
@@ -134,6 +148,8 @@ def _read_at(fd: int, offset: int) -> bytes:
 
 
 _CAPTURE = _Capture()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_CAPTURE.reset_in_child)
 
 
 @contextmanager

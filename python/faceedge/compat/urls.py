@@ -2,8 +2,8 @@
 
 faceedge is offline by default, so URL images are refused unless the service was built to allow
 them. Then the download is bounded three ways: http(s) only (redirects included), at most the
-service's image byte limit (Baidu's 10 MB by default), and one deadline for the whole transfer (a per-read timeout alone would let a
-slow server trickle bytes for ever).
+service's image byte limit (Baidu's 10 MB by default), and one deadline for the whole transfer
+(a per-read timeout alone would let a slow server trickle bytes for ever).
 """
 from __future__ import annotations
 
