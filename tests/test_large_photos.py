@@ -180,6 +180,26 @@ def test_other_formats_are_reduced_by_area_in_original_pixels(engine, george, ex
                      2041 / 3061, 3067 / 4600)
 
 
+def test_same_photo_same_tokens_whatever_was_decoded_for_the_faces(engine, george,
+                                                                   testdata_dir):
+    """A 4000x3000 photo with a large face and a small one: the small face needs a second, full
+    decode when it is kept (2 faces), not when only the large one is (1 face). The large face's
+    token and location are the same either way."""
+    canvas = np.full((3000, 4000, 3), 110, np.uint8)
+    canvas[:, :1996] = cv2.resize(cv2.imread(str(george)), (1996, 3000),
+                                  interpolation=cv2.INTER_AREA)
+    small = cv2.imread(str(testdata_dir / "faces" / "obama_1.jpg"))
+    canvas[2000:2000 + 569, 3000:3000 + 455] = cv2.resize(small, (455, 569),
+                                                         interpolation=cv2.INTER_AREA)
+    data = jpeg(canvas)
+    assert find_faces(engine.core, open_photo(data), 1, 0, 0).reductions == (4, 4)
+    assert find_faces(engine.core, open_photo(data), 2, 0, 0).reductions == (4, 1)
+    alone = engine.detect(data, max_face_num=1).face_list[0]
+    both = engine.detect(data, max_face_num=2).face_list
+    assert len(both) == 2 and both[1].location.width < 200
+    assert alone.face_token == both[0].face_token and alone.location == both[0].location
+
+
 def test_cli_detects_a_24mpx_jpeg(capsys, models_dir, camera_jpeg):
     from faceedge.cli import main
 

@@ -88,6 +88,8 @@ class FoundFaces:
     scale_x: float
     scale_y: float
     reductions: Tuple[int, int]  # (detection, faces): what was decoded, for tests and tools
+    detected_on: np.ndarray      # the detection decode: fixed by the photo's size alone, so
+                                 # what face tokens hash (the same photo, the same tokens)
 
     def __len__(self) -> int:
         return len(self.raw["boxes"])
@@ -129,15 +131,15 @@ def find_faces(core_engine: Any, photo: Photo, max_face_num: int, face_sort_type
     raw = core_engine.detect(seen.image, max_face_num, face_sort_type,
                              float(min_face_size) / scale)
     if len(raw["boxes"]) == 0:
-        return FoundFaces(seen.image, raw, seen.scale_x, seen.scale_y, (first, first))
+        return FoundFaces(seen.image, raw, seen.scale_x, seen.scale_y, (first, first), seen.image)
     boxes = np.asarray(raw["boxes"], dtype=np.float64)
     smallest = float(np.min(np.minimum(boxes[:, 2] * seen.scale_x, boxes[:, 3] * seen.scale_y)))
     second = face_reduction(smallest, first)
     if second == first:
-        return FoundFaces(seen.image, raw, seen.scale_x, seen.scale_y, (first, first))
+        return FoundFaces(seen.image, raw, seen.scale_x, seen.scale_y, (first, first), seen.image)
     work = photo.at(second)
     raw = _rescaled(raw, seen.scale_x / work.scale_x, seen.scale_y / work.scale_y)
-    return FoundFaces(work.image, raw, work.scale_x, work.scale_y, (first, second))
+    return FoundFaces(work.image, raw, work.scale_x, work.scale_y, (first, second), seen.image)
 
 
 def _aligned_crop(core: Any, image: np.ndarray, box: np.ndarray, landmarks: np.ndarray

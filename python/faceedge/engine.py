@@ -441,7 +441,7 @@ class FaceEngine:
             raise error(222202, f"no face{more} found in {what}")
         if not tokens:
             return [], found
-        digest = image_digest(found.image)
+        digest = image_digest(found.detected_on)
         raw = found.raw
         faces = [self._face_info(digest, *found.original(i), raw["scores"][i], raw["angles"][i])
                  for i in range(len(found))]
