@@ -10,8 +10,9 @@ Accepted inputs (``image_type=None`` guesses which one a value is):
 * a face token (32 hex characters) is *not* an image: :func:`is_face_token` tells
   :class:`faceedge.FaceEngine` to look it up in its token cache instead of calling :func:`load_image`.
 
-Limits (:class:`ImageLimits`) are checked on the encoded size and on the width and height read
-from the file header (JPEG, PNG, BMP, GIF, WebP) *before* decoding, so a tiny file that declares a
+Limits (:class:`ImageLimits`, :mod:`faceedge.image_limits`) are checked on the encoded size and
+on the width and height read from the file header (:mod:`faceedge.image_headers`) *before*
+decoding, so a tiny file that declares a
 30000x30000 picture is refused with 216202 without allocating it; the decoded array is checked
 again afterwards. :data:`NATIVE_LIMITS` (the default: camera photos up to 128 Mpx, sides up to
 16384 px, 128 MiB encoded) apply to the engine, the library and the CLI; :data:`BAIDU_LIMITS`
@@ -30,14 +31,15 @@ import binascii
 import os
 import re
 import stat
-import struct
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, NamedTuple, Optional, Tuple, Union
+from typing import NamedTuple, Optional, Union
 
 import numpy as np
 
 from .errors import error
+from .image_headers import SUPPORTED_FORMATS, ImageHeader, malformed, read_image_header
+from .image_limits import (BAIDU_LIMITS, NATIVE_LIMITS, ImageLimits, LimitedImage,
+                           check_dimensions, check_encoded_size)
 from .quiet_stderr import quiet_stderr
 
 __all__ = [
@@ -54,72 +56,19 @@ __all__ = [
     "decode_image",
     "decode_encoded",
     "read_image_header",
+    "SUPPORTED_FORMATS",
     "is_face_token",
     "normalize_image_type",
 ]
 
 ImageLike = Union[np.ndarray, str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
-_MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ImageLimits:
-    """How large an image may be; each limit is checked before anything is decoded.
-
-    Attributes:
-        max_side: the longest width or height accepted (px).
-        max_pixels: the pixel budget, width x height (what a full decode would allocate, x3
-            bytes): the guard against decompression bombs, read from the header.
-        max_encoded_bytes: the largest encoded file (bytes; base64 text may be 4/3 of it).
-        min_side: the shortest width or height accepted (px).
-    """
-
-    max_side: int
-    max_pixels: int
-    max_encoded_bytes: int
-    min_side: int = 24
-
-    def __post_init__(self) -> None:
-        for name in ("max_side", "max_pixels", "max_encoded_bytes", "min_side"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise error(229014, f"ImageLimits.{name} must be an int >= 1, got {value!r}")
-        if self.min_side > self.max_side:
-            raise error(229014, f"ImageLimits.min_side ({self.min_side}) is over max_side "
-                                f"({self.max_side})")
-
-    def encoded_text(self) -> str:
-        """The byte limit as people say it (``10 MB``) with the exact number."""
-        return f"{self.max_encoded_bytes / _MB:g} MB ({self.max_encoded_bytes} bytes)"
-
-
-# The engine, the library and the CLI: camera photos. 2**27 px (134 Mpx) takes every camera up to
-# 100-Mpx medium format (11648 x 8736 = 101.8 Mpx) and 16384-px panoramas up to 16384 x 8192; a
-# full decode of that is 384 MiB of BGR, needed only for non-JPEG files or a small face (JPEG is
-# decoded reduced, see faceedge.photo). 128 MiB encoded holds such a JPEG at the finest quality
-# (0.3..1 byte/px) and a PNG photo (1.5..3 bytes/px) up to about 45 Mpx.
-NATIVE_LIMITS = ImageLimits(max_side=16384, max_pixels=2 ** 27, max_encoded_bytes=128 * _MB)
-# Baidu face v3's upload limits ("image data smaller than 10M", sides up to 4096 px), kept where
-# Baidu's API is spoken (faceedge.compat, faceedge serve) so clients see Baidu's answers.
-BAIDU_LIMITS = ImageLimits(max_side=4096, max_pixels=4096 * 4096, max_encoded_bytes=10 * _MB)
-
-
-@dataclass(frozen=True)
-class LimitedImage:
-    """An image to be read under ``limits`` instead of :data:`NATIVE_LIMITS`: how
-    :mod:`faceedge.compat` hands Baidu's limits to the engine and the library with the image,
-    so they are checked at the moment, and in the order, they always were."""
-
-    image: object
-    limits: ImageLimits
-
 
 class Encoded(NamedTuple):
     """Encoded image data whose header passed the limits, not decoded yet."""
 
     data: bytes
-    header: "ImageHeader"
+    header: ImageHeader
 
 
 # Baidu's image_type values. None means: guess from the value.
@@ -162,192 +111,6 @@ def is_face_token(image: object, image_type: Optional[str] = None) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Header sniffers: (width, height, truncated) from the bytes, without decoding. Each raises 216201
-# when no size can be read; a size read from data that is visibly cut short comes back with the
-# reason, so that an over-size declaration is still reported as a size error first.
-# ---------------------------------------------------------------------------------------------
-
-class ImageHeader(NamedTuple):
-    """What the encoded data declares about itself."""
-
-    format: str
-    width: int
-    height: int
-    truncated: Optional[str] = None  # why the data is visibly incomplete, if it is
-
-
-_Sniffed = Tuple[int, int, Optional[str]]  # width, height, why truncated (None: looks complete)
-
-
-def _malformed(fmt: str, what: str) -> Exception:
-    return error(216201, f"{fmt} data is malformed or truncated: {what}")
-
-
-_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-
-
-def _jpeg_size(data: bytes) -> _Sniffed:
-    """Walk the marker segments up to the first scan (SOS); read the frame header (SOFn)."""
-    n = len(data)
-    i = 2
-    size: Optional[Tuple[int, int]] = None
-    while i < n:
-        if data[i] != 0xFF:  # stray bytes between segments: decoders skip them, so do we
-            i = data.find(b"\xff", i)
-            if i < 0:
-                break
-        while i < n and data[i] == 0xFF:  # fill bytes
-            i += 1
-        if i >= n:
-            break
-        marker = data[i]
-        i += 1
-        if marker == 0xD8 or marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no length field
-            continue
-        if marker == 0xD9:
-            raise _malformed("JPEG", "end of image before any scan")
-        if i + 2 > n:
-            break
-        (length,) = struct.unpack_from(">H", data, i)
-        if length < 2:
-            raise _malformed("JPEG", f"segment 0x{marker:02X} has length {length}")
-        if marker in _JPEG_SOF:
-            if i + 7 > n:
-                break
-            height, width = struct.unpack_from(">HH", data, i + 3)
-            if height == 0:
-                raise error(216201, "JPEG files whose height is set by a DNL marker are not supported")
-            size = (width, height)
-        elif marker == 0xDA:  # start of scan: entropy-coded data follows
-            if size is None:
-                raise _malformed("JPEG", "scan data before the frame header")
-            # Thumbnails sit in APPn segments before this point, so an end-of-image marker
-            # after it belongs to the main image; without one the file was cut short.
-            if data.find(b"\xff\xd9", i) < 0:
-                return size[0], size[1], "no end-of-image marker after the image data"
-            return size[0], size[1], None
-        i += length
-    raise _malformed("JPEG", "the data ends before the image data starts")
-
-
-def _png_size(data: bytes) -> _Sniffed:
-    if len(data) < 24 or data[12:16] != b"IHDR":
-        raise _malformed("PNG", "no IHDR chunk")
-    width, height = struct.unpack_from(">II", data, 16)
-    return width, height, None  # libpng itself refuses truncated data
-
-
-def _gif_size(data: bytes) -> _Sniffed:
-    if len(data) < 10:
-        raise _malformed("GIF", "header shorter than 10 bytes")
-    width, height = struct.unpack_from("<HH", data, 6)
-    return width, height, None
-
-
-def _bmp_size(data: bytes) -> _Sniffed:
-    n = len(data)
-    if n < 26:
-        raise _malformed("BMP", "header shorter than 26 bytes")
-    (pixel_offset,) = struct.unpack_from("<I", data, 10)
-    (header_size,) = struct.unpack_from("<I", data, 14)
-    if header_size == 12:  # OS/2 BITMAPCOREHEADER
-        width, height = struct.unpack_from("<HH", data, 18)
-        bits, compression = struct.unpack_from("<H", data, 24)[0], 0
-    elif header_size >= 40 and n >= 34:
-        width, height = struct.unpack_from("<ii", data, 18)
-        bits, compression = struct.unpack_from("<HI", data, 28)
-        height = abs(height)  # negative height: rows stored top-down
-    else:
-        raise _malformed("BMP", f"info header size {header_size}")
-    if width <= 0:
-        raise _malformed("BMP", f"width {width}")
-    if compression in (0, 3) and bits in (1, 4, 8, 16, 24, 32):  # uncompressed: size is known
-        needed = pixel_offset + ((bits * width + 31) // 32) * 4 * height
-        if needed > n:
-            return width, height, f"pixel data needs {needed} bytes, the file has {n}"
-    return width, height, None
-
-
-def _webp_size(data: bytes) -> _Sniffed:
-    n = len(data)
-    if n < 30 or data[8:12] != b"WEBP":
-        raise _malformed("WebP", "not a WEBP RIFF container")
-    (riff_size,) = struct.unpack_from("<I", data, 4)
-    truncated = f"RIFF declares {riff_size + 8} bytes, the data has {n}" if riff_size + 8 > n else None
-    chunk = data[12:16]
-    if chunk == b"VP8 ":
-        if data[23:26] != b"\x9d\x01\x2a":
-            raise _malformed("WebP", "no VP8 start code")
-        width, height = struct.unpack_from("<HH", data, 26)
-        return width & 0x3FFF, height & 0x3FFF, truncated
-    if chunk == b"VP8L":
-        if data[20] != 0x2F:
-            raise _malformed("WebP", "no VP8L signature")
-        (bits,) = struct.unpack_from("<I", data, 21)
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, truncated
-    if chunk == b"VP8X":
-        return (1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little"),
-                truncated)
-    raise _malformed("WebP", f"unknown first chunk {chunk!r}")
-
-
-# signature -> (format name, sniffer). Only formats listed here are decoded at all, so that
-# every decoded image has had its declared size checked first.
-_SNIFFERS: Dict[bytes, Tuple[str, Callable[[bytes], _Sniffed]]] = {
-    b"\xff\xd8\xff": ("JPEG", _jpeg_size),
-    b"\x89PNG\r\n\x1a\n": ("PNG", _png_size),
-    b"GIF87a": ("GIF", _gif_size),
-    b"GIF89a": ("GIF", _gif_size),
-    b"BM": ("BMP", _bmp_size),
-    b"RIFF": ("WebP", _webp_size),
-}
-SUPPORTED_FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WebP")
-
-
-def read_image_header(data: bytes) -> ImageHeader:
-    """Identify the format of encoded ``data`` and read its declared width and height.
-
-    Raises 216201 for unknown formats and headers too damaged to give a size; data cut short
-    after a readable header comes back with ``truncated`` set. Does not check limits.
-    """
-    for signature, (fmt, sniff) in _SNIFFERS.items():
-        if data.startswith(signature):
-            try:
-                width, height, truncated = sniff(data)
-            except (struct.error, IndexError) as exc:  # ran off the end of a short buffer
-                raise _malformed(fmt, str(exc)) from None
-            return ImageHeader(fmt, int(width), int(height), truncated)
-    raise error(216201, "data is not a supported image (supported: "
-                        f"{', '.join(SUPPORTED_FORMATS)}); it starts with {bytes(data[:8])!r}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Limits
-# ---------------------------------------------------------------------------------------------
-
-def _check_encoded_size(n: int, limits: ImageLimits) -> None:
-    if n == 0:
-        raise error(216200, "the image data is empty (0 bytes)")
-    if n > limits.max_encoded_bytes:
-        raise error(216202, f"encoded data is {n} bytes, the limit is {limits.encoded_text()}")
-
-
-def _check_dimensions(width: int, height: int, what: str, limits: ImageLimits) -> None:
-    """Raise 216202 naming the offending side when a side or the pixel count is out of range."""
-    for side, value in (("width", width), ("height", height)):
-        if value > limits.max_side:
-            raise error(216202, f"{what} {side} is {value} px, over the {limits.max_side} px "
-                                f"limit ({what} is {width}x{height})")
-    for side, value in (("width", width), ("height", height)):
-        if value < limits.min_side:
-            raise error(216202, f"{what} {side} is {value} px, under the {limits.min_side} px "
-                                f"minimum ({what} is {width}x{height})")
-    if width * height > limits.max_pixels:
-        raise error(216202, f"{what} has {width * height} pixels ({width}x{height}), over the "
-                            f"{limits.max_pixels} pixel budget")
-
-
-# ---------------------------------------------------------------------------------------------
 # Decoding
 # ---------------------------------------------------------------------------------------------
 
@@ -373,13 +136,13 @@ def check_encoded(data: Union[bytes, bytearray, memoryview],
     if not view.c_contiguous:
         view = memoryview(view.tobytes())
     view = view.cast("B")
-    _check_encoded_size(view.nbytes, limits)
+    check_encoded_size(view.nbytes, limits)
     raw = view.tobytes() if not isinstance(data, bytes) else data
 
     header = read_image_header(raw)
-    _check_dimensions(header.width, header.height, f"declared {header.format} image", limits)
+    check_dimensions(header.width, header.height, f"declared {header.format} image", limits)
     if header.truncated:
-        raise _malformed(header.format, header.truncated)
+        raise malformed(header.format, header.truncated)
     return Encoded(raw, header)
 
 
@@ -435,7 +198,7 @@ def _finish(image: np.ndarray, what: str, limits: ImageLimits) -> np.ndarray:
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise error(216201, f"{what} has dtype {image.dtype} and shape {image.shape}, "
                             "expected uint8 HxWx3")
-    _check_dimensions(int(image.shape[1]), int(image.shape[0]), what, limits)
+    check_dimensions(int(image.shape[1]), int(image.shape[0]), what, limits)
     return np.ascontiguousarray(image)
 
 
@@ -450,7 +213,7 @@ def _from_array(array: np.ndarray, limits: ImageLimits) -> np.ndarray:
         import cv2
 
         # Check the size before converting, so a huge array is refused without a copy.
-        _check_dimensions(int(array.shape[1]), int(array.shape[0]), "image array", limits)
+        check_dimensions(int(array.shape[1]), int(array.shape[0]), "image array", limits)
         if array.ndim == 3 and array.shape[2] == 4:
             converted = cv2.cvtColor(np.ascontiguousarray(array), cv2.COLOR_BGRA2BGR)
         else:
@@ -500,7 +263,7 @@ def _decode_base64(text: Union[str, bytes], strict: bool, limits: ImageLimits) -
             return None
     if len(text) > 2 * limits.max_encoded_bytes:  # 4/3 expansion plus room for line breaks
         raise error(216202, f"base64 text is {len(text)} characters, more than "
-                            f"{limits.max_encoded_bytes / _MB:g} MB of data")
+                            f"{limits.max_encoded_bytes / 2**20:g} MB of data")
     compact = "".join(text.split())
     if not compact:
         raise error(216200, "the base64 image data is empty")
