@@ -198,6 +198,13 @@ def test_same_photo_same_tokens_whatever_was_decoded_for_the_faces(engine, georg
     both = engine.detect(data, max_face_num=2).face_list
     assert len(both) == 2 and both[1].location.width < 200
     assert alone.face_token == both[0].face_token and alone.location == both[0].location
+    # the small face, read from the full decode, is where it was pasted (obama_1 at 1/2)
+    pasted = engine.detect(small).face_list[0]
+    got, want = both[1].location, pasted.location
+    tolerance = BOX_TOLERANCE * want.width
+    assert abs(got.left - (3000 + want.left / 2)) < tolerance
+    assert abs(got.top - (2000 + want.top / 2)) < tolerance
+    assert abs(got.width - want.width / 2) < tolerance
 
 
 def test_cli_detects_a_24mpx_jpeg(capsys, models_dir, camera_jpeg):
