@@ -183,9 +183,22 @@ def test_huge_declared_png_is_refused_before_decoding():
 
 @pytest.mark.parametrize("width,height,side", [(5000, 100, "width"), (100, 5000, "height"),
                                                (4097, 4097, "width")])
-def test_declared_sides_over_4096_name_the_side(width, height, side):
-    err = code_of(load_image, png_with_header(width, height))
+def test_declared_sides_over_baidus_4096_name_the_side(width, height, side):
+    err = code_of(load_image, png_with_header(width, height), limits=images.BAIDU_LIMITS)
     assert err.error_code == 216202 and f"{side} is" in err.error_msg and "4096" in err.error_msg
+
+
+@pytest.mark.parametrize("width,height,side", [(16385, 100, "width"), (100, 16385, "height")])
+def test_declared_sides_over_16384_name_the_side(width, height, side):
+    err = code_of(load_image, png_with_header(width, height))
+    assert err.error_code == 216202 and f"{side} is" in err.error_msg and "16384" in err.error_msg
+
+
+def test_pixel_budget_is_checked_on_the_header():
+    err = code_of(load_image, png_with_header(16384, 8193))  # each side fine, 2**27 + 16384 px
+    assert err.error_code == 216202 and "pixel budget" in err.error_msg
+    # Exactly the budget passes the size checks (the tiny IDAT then fails to decode).
+    assert code_of(load_image, png_with_header(16384, 8192)).error_code == 216201
 
 
 def test_huge_declared_jpeg_gif_bmp_webp_are_216202(synthetic):
@@ -203,10 +216,14 @@ def test_huge_declared_jpeg_gif_bmp_webp_are_216202(synthetic):
         assert code_of(load_image, bytes(data)).error_code == 216202
 
 
-def test_wide_image_5000_px_is_216202():
+def test_wide_image_5000_px_is_216202_under_baidus_limits_only():
     data = encode(".jpg", np.zeros((100, 5000, 3), np.uint8))
-    err = code_of(load_image, data)
+    err = code_of(load_image, data, limits=images.BAIDU_LIMITS)
     assert err.error_code == 216202 and "width is 5000 px" in err.error_msg
+    assert load_image(data).shape == (100, 5000, 3)
+    assert load_image(images.LimitedImage(data, images.NATIVE_LIMITS)).shape == (100, 5000, 3)
+    wrapped = images.LimitedImage(data, images.BAIDU_LIMITS)
+    assert code_of(load_image, wrapped).error_code == 216202  # the wrapper's limits win
 
 
 def test_short_image_is_216202_naming_height():
@@ -216,25 +233,37 @@ def test_short_image_is_216202_naming_height():
 
 def test_arrays_out_of_limits_are_216202():
     assert code_of(load_image, np.zeros((10, 100, 3), np.uint8)).error_code == 216202
-    assert code_of(load_image, np.zeros((100, 4100), np.uint8)).error_code == 216202
+    assert code_of(load_image, np.zeros((100, 16385), np.uint8)).error_code == 216202
+    assert code_of(load_image, np.zeros((100, 4100), np.uint8),
+                   limits=images.BAIDU_LIMITS).error_code == 216202
+    assert load_image(np.zeros((100, 4100), np.uint8)).shape == (100, 4100, 3)
 
 
-def test_over_10mb_bytes_is_216202_without_decoding():
+def test_over_10mb_bytes_is_216202_without_decoding_under_baidus_limits():
     data = b"\xff\xd8\xff" + bytes(10 * 1024 * 1024)
-    err = code_of(load_image, data)
+    err = code_of(load_image, data, limits=images.BAIDU_LIMITS)
     assert err.error_code == 216202 and f"{len(data)} bytes" in err.error_msg and "10 MB" in err.error_msg
+    assert code_of(load_image, data).error_code == 216201  # in the native limit: not a JPEG
 
 
-def test_over_10mb_file_is_216202(tmp_path):
+def test_over_10mb_file_is_216202_under_baidus_limits(tmp_path):
     big = tmp_path / "big.jpg"
     with open(big, "wb") as f:
         f.truncate(11 * 1024 * 1024)  # sparse: nothing to read
-    assert code_of(load_image, big).error_code == 216202
+    assert code_of(load_image, big, limits=images.BAIDU_LIMITS).error_code == 216202
 
 
-def test_over_10mb_base64_is_216202():
+def test_over_128mb_file_is_216202_without_reading_it(tmp_path):
+    big = tmp_path / "big.jpg"
+    with open(big, "wb") as f:
+        f.truncate(images.NATIVE_LIMITS.max_encoded_bytes + 1)  # sparse: nothing to read
+    err = code_of(load_image, big)
+    assert err.error_code == 216202 and "128 MB" in err.error_msg
+
+
+def test_over_10mb_base64_is_216202_under_baidus_limits():
     text = base64.b64encode(b"\xff\xd8\xff" + bytes(10 * 1024 * 1024)).decode()
-    assert code_of(load_image, text).error_code == 216202
+    assert code_of(load_image, text, limits=images.BAIDU_LIMITS).error_code == 216202
 
 
 @pytest.mark.parametrize("array", [np.zeros((50, 50, 3), np.float32), np.zeros((50, 50, 3), np.uint16),
@@ -311,6 +340,12 @@ def test_face_token_detection(tmp_path, monkeypatch):
     assert code_of(load_image, "f" * 32, image_type="FACE_TOKEN").error_code == 222015
 
 
-def test_limits_are_baidus():
-    assert images.MAX_ENCODED_BYTES == 10 * 1024 * 1024
-    assert (images.MIN_SIDE, images.MAX_SIDE) == (24, 4096)
+def test_limits_native_and_baidus():
+    baidu, native = images.BAIDU_LIMITS, images.NATIVE_LIMITS
+    assert baidu.max_encoded_bytes == 10 * 1024 * 1024
+    assert (baidu.min_side, baidu.max_side, baidu.max_pixels) == (24, 4096, 4096 * 4096)
+    assert (native.min_side, native.max_side) == (24, 16384)
+    assert native.max_pixels >= 100_000_000 and native.max_encoded_bytes >= 64 * 1024 * 1024
+    for bad in ({"max_side": 0}, {"max_pixels": 1.5}, {"min_side": 5000}):
+        kwargs = {"max_side": 4096, "max_pixels": 100, "max_encoded_bytes": 100, **bad}
+        assert code_of(images.ImageLimits, **kwargs).error_code == 229014

@@ -26,7 +26,9 @@ from .calibration.files import CalibrationArg
 from .calibration.in_force import EngineCalibration, det_threshold_in_force
 from .errors import FaceEdgeError, error
 from .heads import ATTRIBUTE_MODELS, OptionalHeads, liveness_set
-from .images import ImageLike, is_face_token, load_image
+from .decode_plan import ARCFACE_TEMPLATE_112, FoundFaces, aligned_crops, embed_crops, find_faces
+from .images import ImageLike, LimitedImage, is_face_token
+from .photo import Photo, open_photo
 from .models import (Choice, ModelEntry, ModelsArg, cache_dir, choose_model,
                      load_manifest)
 from .options import (DetectOptions, parse_detect_options, parse_face_field,
@@ -40,13 +42,6 @@ from .tokens import FaceTokenCache, image_digest, make_face_token
 
 __all__ = ["FaceEngine", "score_from_cosine", "cosine_from_score", "normalize_providers",
            "ARCFACE_TEMPLATE_112"]
-
-# The standard ArcFace 112x112 template, in the detector's landmark order (right eye, left eye,
-# nose tip, right mouth corner, left mouth corner; subject's sides). Used to re-embed a cached
-# aligned crop: aligning the template onto itself is the identity.
-ARCFACE_TEMPLATE_112 = np.array(
-    [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655],
-     [70.7299, 92.2041]], dtype=np.float32)
 
 FACEVERIFY_IMAGE_COUNTS = (1, 3, 8)  # Baidu's faceverify takes 1, 3 or 8 images of one person
 
@@ -299,12 +294,11 @@ class FaceEngine:
             face = self._token_face(str(image), need_q, need_l)
             self._raise_failure(face, qc, lc, thresholds, None)
             return DetectResult(face_num=1, face_list=[face.shown(opts.face_field)])
-        img = load_image(image, image_type)
-        faces, raw = self._analyse(img, opts, "the image", need_q, need_l, attrs)
+        photo = open_photo(image, image_type)
+        faces, found = self._analyse(photo, opts, "the image", need_q, need_l, attrs)
         faces = self._passing(faces, qc, lc, thresholds, None)
-        for face in faces:
-            crop = self._core.align_face(
-                img, np.ascontiguousarray(raw["landmarks"][face.index], dtype=np.float32))
+        crops = aligned_crops(self._core, found, [face.index for face in faces])
+        for face, crop in zip(faces, crops):
             self._tokens.put(face.info.face_token, face.info, self._embedder.id, crop=crop,
                              quality=face.quality, liveness=face.liveness)
         return DetectResult(face_num=len(faces), face_list=[f.shown(opts.face_field) for f in faces])
@@ -322,11 +316,11 @@ class FaceEngine:
         opts = parse_detect_options(max_face_num, face_sort_type, min_face_size)
         if is_face_token(image, image_type):
             return self._token_embedding(str(image))[None, :].copy()
-        img = load_image(image, image_type)
+        photo = open_photo(image, image_type)
         # No face tokens here: embed() never returns them, and hashing every pixel to make them
         # cost up to 5 ms a frame on large photos.
-        _, raw = self._detect(img, opts, "the image", tokens=False)
-        return np.asarray(self._engine.embed(img, raw["landmarks"]), dtype=np.float32)
+        _, found = self._detect(photo, opts, "the image", tokens=False)
+        return embed_crops(self._engine, aligned_crops(self._core, found, range(len(found))))
 
     def match(self, image1: ImageLike, image2: ImageLike, image_type1: Optional[str] = None,
               image_type2: Optional[str] = None,
@@ -399,18 +393,17 @@ class FaceEngine:
             what = f"images[{k}]"
             try:
                 token = is_face_token(image, image_type)
-                img = None if token else load_image(image, image_type)
+                photo = None if token else open_photo(image, image_type)
             except FaceEdgeError as exc:
                 raise exc.with_context(what) from None
-            if img is None:
+            if photo is None:
                 _no_token_attributes(attrs, str(image), what)
                 face = self._token_face(str(image), need_q, True, what)
             else:
-                faces, raw = self._analyse(img, DetectOptions(max_face_num=1), what, need_q, True,
-                                           attrs)
+                faces, found = self._analyse(photo, DetectOptions(max_face_num=1), what, need_q,
+                                             True, attrs)
                 face = faces[0]
-                crop = self._core.align_face(
-                    img, np.ascontiguousarray(raw["landmarks"][face.index], dtype=np.float32))
+                crop = aligned_crops(self._core, found, [face.index])[0]
                 self._tokens.put(face.info.face_token, face.info, self._embedder.id, crop=crop,
                                  quality=face.quality, liveness=face.liveness)
             face_list.append(face.shown(shown))
@@ -460,26 +453,28 @@ class FaceEngine:
 
     # ---- internals ----------------------------------------------------------------------------
 
-    def _detect(self, img: np.ndarray, opts: DetectOptions, what: str, tokens: bool = True
-                ) -> Tuple[List[FaceInfo], Dict[str, np.ndarray]]:
-        """Core detection; FaceInfo list (empty when ``tokens`` is False) and the raw arrays."""
-        raw = self._engine.detect(img, opts.max_face_num, opts.face_sort_type,
-                                  float(opts.min_face_size), self._det_threshold)
-        n = len(raw["boxes"])
-        if n == 0:
+    def _detect(self, photo: Photo, opts: DetectOptions, what: str, tokens: bool = True
+                ) -> Tuple[List[FaceInfo], FoundFaces]:
+        """Core detection on the decode :mod:`faceedge.decode_plan` picks; FaceInfo list in
+        original pixels (empty when ``tokens`` is False) and the faces found."""
+        found = find_faces(self._engine, photo, opts.max_face_num, opts.face_sort_type,
+                           float(opts.min_face_size), self._det_threshold)
+        if len(found) == 0:
             more = f" of at least {opts.min_face_size:g} px" if opts.min_face_size > 0 else ""
             raise error(222202, f"no face{more} found in {what}")
         if not tokens:
-            return [], raw
-        digest = image_digest(img)
-        faces = [self._face_info(digest, raw["boxes"][i], raw["scores"][i], raw["landmarks"][i],
-                                 raw["angles"][i]) for i in range(n)]
-        return faces, raw
+            return [], found
+        digest = image_digest(found.detected_on)
+        raw = found.raw
+        faces = [self._face_info(digest, *found.original(i), raw["scores"][i], raw["angles"][i])
+                 for i in range(len(found))]
+        return faces, found
 
     @staticmethod
-    def _face_info(digest: bytes, box: np.ndarray, score: float, landmarks: np.ndarray,
+    def _face_info(digest: bytes, box: Tuple[float, float, float, float],
+                   landmarks: Sequence[Tuple[float, float]], score: float,
                    angles: np.ndarray) -> FaceInfo:
-        x, y, w, h = (float(v) for v in box[:4])
+        x, y, w, h = box
         yaw, pitch, roll = (float(v) for v in angles[:3])
         return FaceInfo(
             face_token=make_face_token(digest, (x, y, w, h)),
@@ -487,38 +482,44 @@ class FaceEngine:
             face_probability=min(1.0, max(0.0, float(score))),
             # The core already uses Baidu's signs (types.h): pitch negative when looking up.
             angle=Angle(yaw=yaw, pitch=pitch, roll=roll),
-            landmark5=tuple(Point(float(px), float(py)) for px, py in landmarks[:5]),
+            landmark5=tuple(Point(px, py) for px, py in landmarks),
         )
 
-    def _analyse(self, img: np.ndarray, opts: DetectOptions, what: str, need_quality: bool,
+    def _analyse(self, photo: Photo, opts: DetectOptions, what: str, need_quality: bool,
                  need_liveness: bool, attributes: Sequence[str] = ()
-                 ) -> Tuple[List[_Face], Dict[str, np.ndarray]]:
+                 ) -> Tuple[List[_Face], FoundFaces]:
         """Detect, then measure quality, liveness and the ``attributes`` (gender, emotion) for
         every face when asked (one core call each, batched over the faces)."""
-        infos, raw = self._detect(img, opts, what)
+        infos, found = self._detect(photo, opts, what)
+        img, boxes = found.image, found.raw["boxes"]
         n = len(infos)
         qualities: List[Optional[FaceQuality]] = [None] * n
         scores: List[Optional[float]] = [None] * n
-        found: Dict[str, List[FaceAttribute]] = {}
+        predicted: Dict[str, List[FaceAttribute]] = {}
         if need_quality:
-            qualities = list(self._measure_quality(img, raw))
+            qualities = list(self._measure_quality(found))
         if need_liveness:
-            scores = [float(v) for v in self._heads.live_scores(img, raw["boxes"])]
+            scores = [float(v) for v in self._heads.live_scores(img, boxes)]
         for name in attributes:
-            found[name] = self._heads.predict_attribute(name, img, raw["boxes"])
+            predicted[name] = self._heads.predict_attribute(name, img, boxes)
         return [_Face(info, i, qualities[i], scores[i],
-                      gender=found["gender"][i] if "gender" in found else None,
-                      emotion=found["emotion"][i] if "emotion" in found else None)
-                for i, info in enumerate(infos)], raw
+                      gender=predicted["gender"][i] if "gender" in predicted else None,
+                      emotion=predicted["emotion"][i] if "emotion" in predicted else None)
+                for i, info in enumerate(infos)], found
 
-    def _measure_quality(self, img: np.ndarray, raw: Dict[str, np.ndarray]) -> List[FaceQuality]:
+    def _measure_quality(self, found: FoundFaces) -> List[FaceQuality]:
         if not hasattr(self._core, "face_quality"):
             raise error(229010, "this build of faceedge._core has no face_quality: rebuild "
                                 "faceedge (pip install .)")
-        q = self._core.face_quality(img, np.ascontiguousarray(raw["boxes"], dtype=np.float32),
+        raw = found.raw
+        q = self._core.face_quality(found.image,
+                                    np.ascontiguousarray(raw["boxes"], dtype=np.float32),
                                     np.ascontiguousarray(raw["landmarks"], dtype=np.float32))
+        # blur, illumination and completeness do not depend on the decode's scale (blur reads
+        # the face resampled to 112 px); size is said in original pixels.
         return [FaceQuality(blur=float(q["blur"][i]), illumination=float(q["illumination"][i]),
-                            completeness=int(q["completeness"][i]), size=float(q["size"][i]))
+                            completeness=int(q["completeness"][i]),
+                            size=found.original_size(q["size"][i]))
                 for i in range(len(raw["boxes"]))]
 
     def _control_thresholds(self, liveness_control: str) -> Mapping[str, float]:
@@ -551,17 +552,16 @@ class FaceEngine:
             raise (first.with_context(label) if label else first)
         return kept
 
-    def _detect_embed(self, img: np.ndarray, opts: DetectOptions, what: str,
+    def _detect_embed(self, photo: Photo, opts: DetectOptions, what: str,
                       quality_control: str = "NONE", liveness_control: str = "NONE",
                       label: Optional[str] = None) -> Tuple[List[_Face], np.ndarray]:
         """Detect, drop the faces failing the controls, embed the rest in one batch."""
         thresholds = self._control_thresholds(liveness_control)
-        faces, raw = self._analyse(img, opts, what, quality_control != "NONE",
-                                   liveness_control != "NONE")
+        faces, found = self._analyse(photo, opts, what, quality_control != "NONE",
+                                     liveness_control != "NONE")
         faces = self._passing(faces, quality_control, liveness_control, thresholds, label)
-        landmarks = np.ascontiguousarray(raw["landmarks"][[f.index for f in faces]],
-                                         dtype=np.float32)
-        embeddings = np.asarray(self._engine.embed(img, landmarks), dtype=np.float32)
+        embeddings = embed_crops(self._engine,
+                                 aligned_crops(self._core, found, [f.index for f in faces]))
         for face, row in zip(faces, embeddings):
             cached = row.copy()
             cached.setflags(write=False)
@@ -581,9 +581,9 @@ class FaceEngine:
             self._raise_failure(face, quality_control, liveness_control,
                                 self._control_thresholds(liveness_control), None)
             return [face.info], self._token_embedding(token)[None, :].copy()
-        img = load_image(image, image_type)
-        faces, embeddings = self._detect_embed(img, DetectOptions(max_face_num=max_face_num), what,
-                                               quality_control, liveness_control)
+        photo = open_photo(image, image_type)
+        faces, embeddings = self._detect_embed(photo, DetectOptions(max_face_num=max_face_num),
+                                               what, quality_control, liveness_control)
         return [f.info for f in faces], embeddings
 
     def _largest_face(self, image: ImageLike, image_type: Optional[str], what: str,
@@ -597,10 +597,10 @@ class FaceEngine:
                 self._raise_failure(face, quality_control, liveness_control,
                                     self._control_thresholds(liveness_control), None)
                 return token, self._token_embedding(token)
-            img = load_image(image, image_type)
+            photo = open_photo(image, image_type)
         except FaceEdgeError as exc:  # say which of the two images is at fault
             raise exc.with_context(what) from None
-        faces, embeddings = self._detect_embed(img, DetectOptions(max_face_num=1), what,
+        faces, embeddings = self._detect_embed(photo, DetectOptions(max_face_num=1), what,
                                                quality_control, liveness_control, label=what)
         return faces[0].info.face_token, embeddings[0]
 
@@ -627,7 +627,8 @@ class FaceEngine:
     @staticmethod
     def _verify_items(images: Any) -> List[Tuple[Any, Optional[str]]]:
         """faceverify's images as (image, image_type) pairs."""
-        single = (str, bytes, bytearray, memoryview, os.PathLike, np.ndarray, Mapping)
+        single = (str, bytes, bytearray, memoryview, os.PathLike, np.ndarray, Mapping,
+                  LimitedImage, Photo)
         seq = [images] if isinstance(images, single) else None
         if seq is None:
             try:

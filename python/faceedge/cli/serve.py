@@ -12,10 +12,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Dict
+from typing import TYPE_CHECKING, Dict
 
 from ..errors import error
 from .common import add_engine_options, engine_from_args, fail
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..images import ImageLimits
 
 __all__ = ["register", "read_keys"]
 
@@ -68,6 +71,23 @@ def _keys_from_file(path: Path) -> Dict[str, str]:
     return keys
 
 
+def _image_limits(args: argparse.Namespace) -> "ImageLimits":
+    """Baidu's image limits, or the sizes given with --max-image-side / --max-image-mb."""
+    from ..images import BAIDU_LIMITS, NATIVE_LIMITS, ImageLimits
+
+    side, mb = args.max_image_side, args.max_image_mb
+    if side is None and mb is None:
+        return BAIDU_LIMITS
+    side = BAIDU_LIMITS.max_side if side is None else side
+    mb = BAIDU_LIMITS.max_encoded_bytes / 2**20 if mb is None else mb
+    if side < BAIDU_LIMITS.min_side or not mb > 0:
+        raise error(229014, f"--max-image-side must be >= {BAIDU_LIMITS.min_side} and "
+                            "--max-image-mb > 0")
+    # The pixel budget follows the side, within the engine's own (faceedge.images.NATIVE_LIMITS).
+    return ImageLimits(max_side=side, max_pixels=min(side * side, NATIVE_LIMITS.max_pixels),
+                       max_encoded_bytes=int(mb * 2**20))
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ..compat.service import BaiduFaceService
 
@@ -81,8 +101,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if min(args.max_body_mb, args.concurrency, args.token_ttl, args.body_timeout) <= 0:
         raise error(229014, "--max-body-mb, --concurrency, --token-ttl and --body-timeout must "
                             "be > 0")
+    limits = _image_limits(args)
     engine = engine_from_args(args)
-    service = BaiduFaceService(engine, library_path=args.library, allow_url=args.allow_url)
+    service = BaiduFaceService(engine, library_path=args.library, allow_url=args.allow_url,
+                               image_limits=limits)
     info = service.library.info()  # opened now, so a locked or foreign file fails at start
     # The app closes the library when uvicorn shuts down (SIGINT / SIGTERM): uvicorn then
     # re-raises the signal, so code after run() may never execute.
@@ -91,7 +113,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                      body_timeout=args.body_timeout, close_service=True)
     print(f"faceedge serve: http://{args.host}:{args.port} (library {info['path']}: "
           f"{info['groups']} groups, {info['users']} users, {info['faces']} faces; "
-          f"{len(keys)} client key(s); URL images {'allowed' if args.allow_url else 'refused'})",
+          f"{len(keys)} client key(s); URL images {'allowed' if args.allow_url else 'refused'}; "
+          f"images up to {limits.max_side} px a side, {limits.max_encoded_bytes / 2**20:g} MB)",
           file=sys.stderr, flush=True)
     try:
         run(app, host=args.host, port=args.port, log_level=args.log_level)
@@ -122,6 +145,13 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="access token lifetime in seconds (default: 30 days, as Baidu)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
                    help="engine calls run at once (default: %(default)s)")
+    p.add_argument("--max-image-side", type=int, metavar="PX",
+                   help="longest image side accepted (default: Baidu's 4096; over it is 216202). "
+                        "Camera photos need up to 16384; the pixel budget is this side squared, "
+                        "at most the engine's 2**27")
+    p.add_argument("--max-image-mb", type=float, metavar="MB",
+                   help="largest encoded image in MiB (default: Baidu's 10); a base64 body is "
+                        "4/3 of it, so raise --max-body-mb to match")
     p.add_argument("--allow-url", action="store_true",
                    help="download image_type=URL images (refused by default: offline device)")
     p.add_argument("--log-level", default="info",

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ..engine import FaceEngine
 from ..errors import error
+from ..images import ImageLimits
 from ..library import FaceLibrary
 from ..models import ModelsArg
 from .envelope import FEEDBACK_KEY, endpoint_key, failure
@@ -56,13 +57,16 @@ class AipFace:
         engine: a :class:`~faceedge.FaceEngine` to use; built from ``models`` when None.
         allow_url: download ``image_type=URL`` images (refused by default: the device is
             offline).
+        image_limits: the :class:`~faceedge.images.ImageLimits` images must keep; default
+            Baidu's (10 MB, sides 24..4096 px: over them is 216202, as from Baidu). Pass
+            ``faceedge.images.NATIVE_LIMITS`` to take camera photos.
     """
 
     def __init__(self, appId: str, apiKey: str, secretKey: str, *,
                  service: Optional[BaiduFaceService] = None,
                  library: Union[None, FaceLibrary, str, "os.PathLike[str]"] = None,
                  engine: Optional[FaceEngine] = None, models: ModelsArg = None,
-                 allow_url: bool = False) -> None:
+                 allow_url: bool = False, image_limits: Optional[ImageLimits] = None) -> None:
         self._appId = str(appId).strip()
         self._apiKey = str(apiKey).strip()
         self._secretKey = str(secretKey).strip()
@@ -70,16 +74,20 @@ class AipFace:
         self._socket_timeout_ms: Optional[float] = None
         self._proxies: Dict[str, str] = {}
         self._own_service = service is None
+        limits = {} if image_limits is None else {"image_limits": image_limits}
         if service is not None:
-            if library is not None or engine is not None or models is not None or allow_url:
-                raise error(229014, "give service, or library/engine/models/allow_url, not both")
+            if library is not None or engine is not None or models is not None or allow_url \
+                    or image_limits is not None:
+                raise error(229014, "give service, or library/engine/models/allow_url/"
+                                    "image_limits, not both")
             self._service = service
         elif isinstance(library, FaceLibrary):
-            self._service = BaiduFaceService(engine, library, models=models, allow_url=allow_url)
+            self._service = BaiduFaceService(engine, library, models=models, allow_url=allow_url,
+                                             **limits)
         else:
             path = library if library is not None else default_library_path(self._appId)
             self._service = BaiduFaceService(engine, library_path=path, models=models,
-                                             allow_url=allow_url)
+                                             allow_url=allow_url, **limits)
 
     @property
     def service(self) -> BaiduFaceService:

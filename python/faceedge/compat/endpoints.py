@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import FaceEdgeError, error
-from ..images import normalize_image_type
+from ..images import LimitedImage, normalize_image_type
 from .envelope import FEEDBACK_KEY
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,15 +60,19 @@ def _check_face_type(body: Mapping[str, Any], label: str = "") -> None:
 
 def _image(service: "BaiduFaceService", body: Mapping[str, Any], label: str = ""
            ) -> Tuple[Any, Optional[str]]:
-    """(image, image_type) to hand to the engine; a URL is downloaded here or refused."""
+    """(image, image_type) to hand to the engine; a URL is downloaded here or refused. Images
+    travel wrapped with the service's limits (Baidu's by default), which the engine and the
+    library check where they read the image, as for any image."""
     image, kind = body.get("image"), body.get("image_type")
     if image is None or _blank(image):
         raise error(222001, f"{label}param[image] is null")
     if kind is None or _blank(kind):
         raise error(222001, f"{label}param[image_type] is null: say BASE64, URL or FACE_TOKEN")
     kind = normalize_image_type(kind)
-    if kind != "URL":
+    if kind == "FACE_TOKEN":
         return image, kind
+    if kind != "URL":
+        return LimitedImage(image, service.image_limits), kind
     if not service.allow_url:
         raise error(222015, f"{label}image_type URL is refused: this faceedge service works "
                             "offline and does not download images; send the image as BASE64 "
@@ -76,7 +80,8 @@ def _image(service: "BaiduFaceService", body: Mapping[str, Any], label: str = ""
     from .urls import fetch_image
 
     try:
-        return fetch_image(image, service.url_timeout), None
+        data = fetch_image(image, service.url_timeout, service.image_limits.max_encoded_bytes)
+        return LimitedImage(data, service.image_limits), None
     except FaceEdgeError as exc:
         raise (exc.with_context(label.rstrip(": ")) if label else exc) from None
 

@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional, Union
 
 from ..engine import FaceEngine
 from ..errors import FaceEdgeError, error
+from ..images import BAIDU_LIMITS, ImageLimits
 from ..library import FaceLibrary
 from ..models import ModelsArg
 from .endpoints import HANDLERS, OFFLINE
@@ -37,8 +38,12 @@ class BaiduFaceService:
         library_path: a library file to open on the first library call (and close in
             :meth:`close`); give ``library`` or ``library_path``, not both. Without either, the
             library endpoints answer 216102.
-        allow_url: download ``image_type=URL`` images (http/https, at most 10 MB, within
-            ``url_timeout`` seconds). Off by default: the device is offline.
+        allow_url: download ``image_type=URL`` images (http/https, at most the byte limit of
+            ``image_limits``, within ``url_timeout`` seconds). Off by default: the device is
+            offline.
+        image_limits: the :class:`~faceedge.images.ImageLimits` every image of a call must
+            keep (216202 otherwise); default Baidu's own (10 MB, sides 24..4096 px), so clients
+            see the answers Baidu gives. ``faceedge.images.NATIVE_LIMITS`` takes camera photos.
         engine_options: further :class:`~faceedge.FaceEngine` arguments (providers, threads...).
 
     Thread-safe: the engine and the library are.
@@ -48,17 +53,22 @@ class BaiduFaceService:
                  *, models: ModelsArg = None,
                  library_path: Union[None, str, "os.PathLike[str]"] = None,
                  allow_url: bool = False, url_timeout: float = DEFAULT_URL_TIMEOUT,
-                 engine_options: Optional[Dict[str, Any]] = None) -> None:
+                 engine_options: Optional[Dict[str, Any]] = None,
+                 image_limits: ImageLimits = BAIDU_LIMITS) -> None:
         if library is not None and library_path is not None:
             raise error(229014, "give library (an open FaceLibrary) or library_path, not both")
         if library is not None and not isinstance(library, FaceLibrary):
             raise error(229014, f"library must be a FaceLibrary, got {type(library).__name__}")
         if not (isinstance(url_timeout, (int, float)) and url_timeout > 0):
             raise error(229014, f"url_timeout must be a number of seconds > 0, got {url_timeout!r}")
+        if not isinstance(image_limits, ImageLimits):
+            raise error(229014, "image_limits must be a faceedge.images.ImageLimits, got "
+                                f"{type(image_limits).__name__}")
         self.engine = engine if engine is not None else FaceEngine(models=models,
                                                                    **(engine_options or {}))
         self.allow_url = bool(allow_url)
         self.url_timeout = float(url_timeout)
+        self.image_limits = image_limits
         self._library = library
         self._library_path = os.fspath(library_path) if library_path is not None else None
         self._library_lock = threading.Lock()

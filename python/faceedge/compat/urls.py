@@ -2,8 +2,8 @@
 
 faceedge is offline by default, so URL images are refused unless the service was built to allow
 them. Then the download is bounded three ways: http(s) only (redirects included), at most the
-10 MB image limit, and one deadline for the whole transfer (a per-read timeout alone would let a
-slow server trickle bytes for ever).
+service's image byte limit (Baidu's 10 MB by default), and one deadline for the whole transfer
+(a per-read timeout alone would let a slow server trickle bytes for ever).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from ..errors import FaceEdgeError, error
-from ..images import MAX_ENCODED_BYTES
+from ..images import BAIDU_LIMITS
 
 __all__ = ["fetch_image", "DEFAULT_URL_TIMEOUT"]
 
@@ -35,7 +35,7 @@ _OPENER = urllib.request.build_opener(_HttpOnlyRedirects())
 
 
 def fetch_image(url: object, timeout: float = DEFAULT_URL_TIMEOUT,
-                max_bytes: int = MAX_ENCODED_BYTES) -> bytes:
+                max_bytes: int = BAIDU_LIMITS.max_encoded_bytes) -> bytes:
     """The bytes at ``url`` (http or https), at most ``max_bytes``, within ``timeout`` seconds.
 
     Raises 222204 (image_url_download_fail) when the URL is not http(s), the server fails or the
