@@ -19,7 +19,7 @@ from .files import Calibration, CalibrationArg, calibration_files
 from .stats import upper_bound
 
 __all__ = ["ScoreScale", "EngineCalibration", "SCORES_EXPLAINED", "manifest_scale",
-           "file_scale", "det_threshold_in_force", "library_scale", "DEFAULT_DET_THRESHOLD"]
+           "file_scale", "site_scale", "det_threshold_in_force", "library_scale", "DEFAULT_DET_THRESHOLD"]
 
 SCORES_EXPLAINED = (60, 70, 80, 90)
 
@@ -124,6 +124,23 @@ def file_scale(cal: Calibration) -> ScoreScale:
                       meanings=meanings)
 
 
+def site_scale(cal: Calibration, embedder: ModelEntry, manifest: Manifest) -> ScoreScale:
+    """The score scale a ``faces`` file gives, guarded: a file whose counts do not support its
+    score-80 FAR may make score 80 stricter than the manifest's measured anchor, never looser.
+    A few hundred pairs put the "1e-4 point" at their highest impostor cosine, which says little
+    about the next stranger; lowering the gate's bar on that would be a silent risk."""
+    site = file_scale(cal)
+    measured = manifest_scale(embedder, manifest)
+    if site.supported or not measured.calibrated or site.cosine >= measured.cosine:
+        return site
+    warnings.warn(f"faceedge: calibration {cal.id} puts score 80 at cosine {site.cosine:.3f}, "
+                  f"below the measured anchor {measured.cosine:.3f} of {embedder.id}, but its "
+                  "pairs are too few to support that false-accept rate; score 80 stays at "
+                  f"{measured.cosine:.3f} (a file may raise it; to lower it, it needs the pair "
+                  "count its refusals name)", UserWarning, stacklevel=5)
+    return measured
+
+
 class EngineCalibration:
     """The calibration in force for one engine's models.
 
@@ -145,7 +162,7 @@ class EngineCalibration:
         if faces is not None:
             _check_model(faces, "embedder", embedder, manifest)
             _warn_other_detector(faces, detector)
-            self.score = file_scale(faces)
+            self.score = site_scale(faces, embedder, manifest)
         else:
             self.score = manifest_scale(embedder, manifest)
         if not self.score.calibrated:
@@ -255,6 +272,7 @@ def library_scale(engine: Any, calibration: CalibrationArg) -> ScoreScale:
     from ..models import load_manifest
 
     manifest = load_manifest()
-    _check_model(faces[0], "embedder", manifest.get(engine.embedder_id), manifest)
+    embedder = manifest.get(engine.embedder_id)
+    _check_model(faces[0], "embedder", embedder, manifest)
     _warn_refused(faces[0])
-    return file_scale(faces[0])
+    return site_scale(faces[0], embedder, manifest)

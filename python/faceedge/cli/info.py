@@ -16,7 +16,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from .. import __version__
     from .._runtime import runtime_info
     from ..calibration.files import calibration_files
-    from ..calibration.in_force import file_scale, manifest_scale
+    from ..calibration.in_force import manifest_scale, site_scale
     from ..models import load_manifest
 
     info = {"faceedge_version": __version__}
@@ -25,7 +25,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     embedder = manifest.get(args.embedder or manifest.pack(args.pack)["embedder"])
     files = calibration_files(args.calibration)
     faces = [c for c in files if c.kind == "faces"]
-    scale = file_scale(faces[0]) if faces else manifest_scale(embedder, manifest)
+    scale = site_scale(faces[0], embedder, manifest) if faces else manifest_scale(embedder, manifest)
     info["score_scale"] = {"embedder": embedder.id, **scale.info()}
     live_id = manifest.pack(args.pack).get("liveness")
     if live_id:
