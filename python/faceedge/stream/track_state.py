@@ -39,6 +39,8 @@ class TrackState:
     nearest_score: Optional[float] = None      # the last search's best score (even if refused)
     decided: Optional[str] = None              # None, "recognised" or "stranger"
     last_verified: int = 0                     # frame of the last identity re-verification
+    verify_pending: bool = False               # the appearance jumped: re-verify at once
+    thumbnail: Optional[np.ndarray] = None     # 16x16 grey face patch of the last detection
     liveness: Optional[ActionLiveness] = None
     access_sent: bool = False
     missed: int = 0

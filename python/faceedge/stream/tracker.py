@@ -20,8 +20,11 @@ Per frame (:meth:`FaceTracker.process`):
    ``min_quality``). Re-check policy: search again (at most ``max_rechecks`` times) when the
    best shot improves on the searched one by ``recheck_gain``; every ``reverify_every`` frames a
    recognised track's current face (if good enough) is embedded and compared with the searched
-   one: a cosine under ``reverify_cosine`` means another face took the track's place
-   (``track_ended`` ``appearance_jump``; the newcomer starts a new track and is searched anew).
+   one, and at once when the face's 16x16 grey thumbnail correlates with the previous
+   detection's under ``appearance_trigger`` (a cheap trigger: it fires a few times in a shot of
+   one talking person, and each time costs one embedding): a cosine under ``reverify_cosine``
+   means another face took the track's place (``track_ended`` ``appearance_jump``; the newcomer
+   starts a new track and is searched anew; a track not yet searched just forgets its best shot).
    Faces smaller than ``search_min_size`` are tracked but never searched.
 6. Action liveness (:mod:`.action_liveness`) on tracks of at least ``liveness_min_size`` px:
    66 landmarks and the MiniFASNet score per frame, batched over the tracks, until a verdict
@@ -73,7 +76,10 @@ class StreamSettings:
     recheck_gain: float = 0.2       # best shot better than the searched one by this: search again
     max_rechecks: int = 2
     reverify_every: int = 45        # frames between re-verifications of a searched track (0: off)
-    reverify_cosine: float = 0.2    # under this the face in the track is another person
+    reverify_cosine: float = 0.3    # under this the face in the track is another person (SFace:
+    #                                 different people <= 0.27, one person's photos >= 0.50)
+    appearance_trigger: float = 0.6  # face thumbnail correlation with the previous detection
+    #                                  under which the track is re-verified at once
     scene_cut_threshold: float = 0.1
     liveness: bool = True           # action liveness (needs the landmark and liveness models)
     liveness_min_size: float = 48.0
@@ -98,6 +104,7 @@ class FrameResult:
     tracks: List[TrackView]
     full_detection: bool
     scene_cut: bool
+    end_of_stream: bool = False  # no frame: the tracks ended because the stream did
 
 
 EventCallback = Callable[[StreamEvent], None]
@@ -160,7 +167,7 @@ class FaceTracker:
         self._force_full = True
         self._listeners: List[EventCallback] = []
         self._access_listeners: List[EventCallback] = []
-        self.searches = 0  # embeddings + library searches so far (the cost a stream saves)
+        self.embeddings = 0  # embedder runs so far (searches and re-verifications)
 
     # ---- callbacks ----------------------------------------------------------------------------
 
@@ -179,18 +186,25 @@ class FaceTracker:
 
     def run(self, frames: Iterable) -> Iterator[FrameResult]:
         """Processes every frame of ``frames`` (numpy BGR frames, or ``(frame, timestamp)``
-        pairs as a :class:`~faceedge.stream.VideoSource` yields); ends the tracks at the end."""
+        pairs as a :class:`~faceedge.stream.VideoSource` yields). At the end the tracks end
+        (``track_ended`` reason ``stopped``), reported in one last result with
+        ``end_of_stream`` set and no frame behind it."""
+        last_ts = 0.0
         for item in frames:
             if isinstance(item, tuple):
-                yield self.process(item[0], timestamp=item[1])
+                result = self.process(item[0], timestamp=item[1])
             else:
-                yield self.process(item)
-        self.close()
+                result = self.process(item)
+            last_ts = result.timestamp
+            yield result
+        yield FrameResult(frame_index=self._frame_index, timestamp=last_ts, events=self.close(),
+                          tracks=[], full_detection=False, scene_cut=False, end_of_stream=True)
 
-    def close(self) -> List[StreamEvent]:
+    def close(self, timestamp: Optional[float] = None) -> List[StreamEvent]:
         """Ends every track (``track_ended`` reason ``stopped``); returns those events."""
         events: List[StreamEvent] = []
-        self._end_all(events, "stopped", self._frame_index, self._frame_index / self.settings.fps)
+        ts = timestamp if timestamp is not None else self._frame_index / self.settings.fps
+        self._end_all(events, "stopped", self._frame_index, ts)
         self._emit(events)
         return events
 
@@ -312,6 +326,13 @@ class FaceTracker:
             quality = shot_quality(size, float(q["blur"][k]), float(angles[i][0]),
                                    float(angles[i][1]))
             lm5 = np.ascontiguousarray(landmarks[i], dtype=np.float32)
+            thumb = _thumbnail(img, boxes[i])
+            if state.thumbnail is not None and float(thumb @ state.thumbnail) < s.appearance_trigger:
+                if state.embedding is not None:
+                    state.verify_pending = True
+                else:  # not searched yet: the best shot so far may show another face
+                    state.best_quality, state.best_crop = -1.0, None
+            state.thumbnail = thumb
             if size >= s.search_min_size and quality > state.best_quality:
                 state.best_quality = quality
                 state.best_crop = self._core.align_face(img, lm5)
@@ -338,12 +359,11 @@ class FaceTracker:
             if due:
                 self._search(state, idx, ts, events, "first")
             return
-        if state.searches - 1 < s.max_rechecks and \
-                state.best_quality >= state.searched_quality + s.recheck_gain:
-            self._search(state, idx, ts, events, "better_shot")
-            return
-        if s.reverify_every and idx - state.last_verified >= s.reverify_every \
-                and quality >= s.min_quality and state.embedding is not None:
+        due = state.verify_pending or (s.reverify_every
+                                       and idx - state.last_verified >= s.reverify_every)
+        if due and quality >= s.min_quality:
+            # Before any re-check: a better shot of a newcomer must not re-label the old track.
+            state.verify_pending = False
             now = self._embed(self._core.align_face(img, lm5))
             state.last_verified = idx
             cosine = float(np.dot(now, state.embedding))
@@ -353,9 +373,13 @@ class FaceTracker:
                 events.append(self._event("track_ended", state, idx, ts,
                                           reason="appearance_jump",
                                           details={"cosine": round(cosine, 3)}))
+            return
+        if state.searches - 1 < s.max_rechecks and \
+                state.best_quality >= state.searched_quality + s.recheck_gain:
+            self._search(state, idx, ts, events, "better_shot")
 
     def _embed(self, crop: np.ndarray) -> np.ndarray:
-        self.searches += 1
+        self.embeddings += 1
         return np.asarray(self._engine.core.embed(crop, ARCFACE_TEMPLATE_112[None]),
                           dtype=np.float32)[0]
 
@@ -400,7 +424,7 @@ class FaceTracker:
 
     def _maybe_access(self, state: TrackState, idx: int, ts: float,
                       events: List[StreamEvent]) -> None:
-        if state.access_sent or state.identity is None:
+        if state.access_sent or state.identity is None or state.verify_pending:
             return
         if state.liveness is not None and state.liveness.verdict != "live":
             return
@@ -434,6 +458,22 @@ class FaceTracker:
             if event.kind == "access":
                 for callback in self._access_listeners:
                     callback(event)
+
+
+def _thumbnail(img: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """The face box as a 16x16 grey patch, zero mean, unit norm (for a correlation)."""
+    import cv2
+
+    h, w = img.shape[:2]
+    x0, y0 = int(max(0, box[0])), int(max(0, box[1]))
+    x1, y1 = int(min(w, box[0] + box[2])), int(min(h, box[1] + box[3]))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return np.zeros(256, np.float32)
+    grey = cv2.cvtColor(img[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+    patch = cv2.resize(grey, (16, 16), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+    patch -= patch.mean()
+    norm = float(np.linalg.norm(patch))
+    return patch / norm if norm > 0 else patch
 
 
 def _check_frame(frame: object) -> np.ndarray:
