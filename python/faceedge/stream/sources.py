@@ -9,8 +9,9 @@ processed, as a recording should be), unless ``live=True`` asks to treat it as a
 
 When a read fails (a camera unplugged, a stream dropped, a file truncated), a source with
 ``reconnect`` reopens it after a backoff that doubles from ``backoff`` to ``max_backoff``
-seconds, up to ``max_reconnects`` times in a row (None: forever); a frame read resets the
-count. :func:`stop_on_signals` makes SIGINT and SIGTERM stop the source cleanly: iteration
+seconds, up to ``max_reconnects`` times in a row (None: forever); a reopened source that then
+delivers ``healthy_after`` frames resets the count (one that fails after a few frames every
+time, like a truncated file, does not). :func:`stop_on_signals` makes SIGINT and SIGTERM stop the source cleanly: iteration
 ends, the reader thread exits and the capture is released.
 """
 from __future__ import annotations
@@ -58,6 +59,7 @@ class VideoSource:
         reconnect: reopen after a failed read (default: True for live sources, False for files).
         backoff, max_backoff: the first and the longest wait before reopening, seconds.
         max_reconnects: reopenings in a row before giving up (None: forever).
+        healthy_after: frames a reopened source must deliver to reset that count.
         capture_factory: ``source -> cv2.VideoCapture``-like object (for other backends).
 
     Raises (on iteration):
@@ -67,7 +69,7 @@ class VideoSource:
     def __init__(self, source: SourceSpec, live: Optional[bool] = None, buffer: int = 1,
                  reconnect: Optional[bool] = None, backoff: float = 0.5,
                  max_backoff: float = 8.0, max_reconnects: Optional[int] = 10,
-                 capture_factory: Callable[[SourceSpec], Any] = _open_capture) -> None:
+                 healthy_after: int = 50, capture_factory: Callable[[SourceSpec], Any] = _open_capture) -> None:
         if buffer < 1:
             raise error(229014, f"buffer must be >= 1 frame, got {buffer}")
         if backoff <= 0 or max_backoff < backoff:
@@ -77,6 +79,7 @@ class VideoSource:
         self.reconnect = is_live_source(source) if reconnect is None else bool(reconnect)
         self.backoff, self.max_backoff = float(backoff), float(max_backoff)
         self.max_reconnects = max_reconnects
+        self.healthy_after = max(1, int(healthy_after))
         self._factory = capture_factory
         self._frames: Deque[Tuple[np.ndarray, float]] = deque()
         self._buffer = buffer
@@ -138,16 +141,17 @@ class VideoSource:
                     item = self._frames.popleft()
                     self._cond.notify_all()
                 yield item
+            if self.read == 0 and self.last_error and not self._stop.is_set():
+                raise error(216201, f"video source {self.source}: {self.last_error}")
         finally:
             self.close()
-        if self.read == 0 and self.last_error and not self._stop.is_set():
-            raise error(216201, f"video source {self.source}: {self.last_error}")
 
     # ---- reader thread ------------------------------------------------------------------------
 
     def _reader(self) -> None:
         started = time.monotonic()
         failures = 0
+        since_open = 0
         cap = None
         try:
             while not self._stop.is_set():
@@ -163,6 +167,7 @@ class VideoSource:
                         continue
                     fps = cap.get(5)  # cv2.CAP_PROP_FPS
                     self.fps = float(fps) if fps and fps > 0 else None
+                    since_open = 0
                 ok, frame = cap.read()
                 if not ok or frame is None:
                     cap.release()
@@ -172,7 +177,9 @@ class VideoSource:
                         break
                     failures += 1
                     continue
-                failures = 0
+                since_open += 1
+                if since_open >= self.healthy_after:
+                    failures = 0
                 self.read += 1
                 if self.live:
                     ts = time.monotonic() - started
