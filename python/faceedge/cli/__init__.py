@@ -2,7 +2,8 @@
 
 Commands: ``detect``, ``match``, ``faceverify`` (photos.py); ``enroll`` (enroll.py); ``search``,
 ``verify``, ``library groups|users|info`` (library.py); ``serve`` (serve.py: Baidu v3 REST
-paths on a local server); ``bench``; ``models``; ``info``.
+paths on a local server); ``watch`` (watch.py: track, identify and liveness-check a video,
+camera or stream); ``bench``; ``models``; ``info``.
 Every command prints a readable table, or with ``--json`` machine output on stdout (Baidu's
 ``result`` where Baidu has one). Errors print Baidu's ``{"error_code", "error_msg"}`` on stderr.
 
@@ -25,12 +26,12 @@ import sys
 from typing import Optional, Sequence
 
 from ..errors import FaceEdgeError
-from . import bench, enroll, info, library, models, photos, serve
+from . import bench, enroll, info, library, models, photos, serve, watch
 from .common import exit_code
 
 __all__ = ["main", "build_parser", "exit_code"]
 
-COMMAND_GROUPS = (photos, enroll, library, serve, bench, models, info)
+COMMAND_GROUPS = (photos, enroll, library, serve, watch, bench, models, info)
 
 
 def build_parser() -> argparse.ArgumentParser:
