@@ -119,8 +119,10 @@ def test_the_talking_close_up_is_live(engine, models_dir, hamilton, action):
     assert found[0].live_score >= 0.5
 
 
-def test_every_face_of_the_clip_is_live_when_big_enough(engine, models_dir, hamilton):
-    found, events = verdicts(engine, models_dir, hamilton)
+@pytest.mark.parametrize("action", [ActionLivenessSettings(), ACTION_ONLY],
+                         ids=["with_passive", "action_only"])
+def test_every_face_of_the_clip_is_live_when_big_enough(engine, models_dir, hamilton, action):
+    found, events = verdicts(engine, models_dir, hamilton, action)
     assert found and all(e.kind == "live" for e in found)
     assert len({e.track_id for e in found}) >= 5  # Lacamoire, Miranda, the audience
 

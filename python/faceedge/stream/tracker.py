@@ -113,6 +113,9 @@ EventCallback = Callable[[StreamEvent], None]
 class FaceTracker:
     """Tracks the faces of a stream and reports who they are and whether they are live.
 
+    One FaceTracker follows one stream, fed from one thread (the engine and library it uses
+    may be shared with other trackers and threads).
+
     Args:
         engine: the FaceEngine that detects, measures and embeds.
         library: a FaceLibrary to search (None: tracking and liveness only, no identities).
