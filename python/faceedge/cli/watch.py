@@ -69,9 +69,13 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         raise error(229014, f"--library: no face library at {args.library} (enroll creates one)")
     if args.detect_every < 1:
         raise error(229014, f"--detect-every must be >= 1, got {args.detect_every}")
+    from ..options import parse_group_id_list, parse_match_threshold
+
+    groups = parse_group_id_list(args.group)  # bad options fail before any model loads
+    parse_match_threshold(args.match_threshold)
     engine = engine_from_args(args)
     with FaceLibrary(args.library, engine, storage=args.storage) as lib:
-        tracker = FaceTracker(engine, lib, args.group, models=args.models,
+        tracker = FaceTracker(engine, lib, groups, models=args.models,
                               detect_every=args.detect_every,
                               match_threshold=float(args.match_threshold),
                               liveness=not args.no_liveness)
