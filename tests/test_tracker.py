@@ -245,3 +245,18 @@ def test_bad_frames_and_settings_raise_baidu_errors(engine, library, models_dir)
     assert exc.value.error_code == 229014
     # A frame with no face is fine: no tracks, no events.
     assert tracker.process(np.zeros((120, 160, 3), np.uint8)).tracks == []
+
+
+def test_a_liveness_verdict_is_never_inherited_either(engine, testdata_dir, models_dir):
+    # No library: the track's reference face is the one seen at its liveness verdict. After the
+    # swap (scene-cut detector off) the old track ends and the newcomer gets its own verdict.
+    frames = splice(engine, testdata_dir)
+    tracker = FaceTracker(engine, models=models_dir, scene_cut_threshold=1.0)
+    events = [e for r in tracker.run(frames) for e in r.events]
+    verdicts = [e for e in events if e.kind in ("live", "spoof")]
+    first = verdicts[0]
+    assert first.frame_index < 40
+    ended = [e for e in events if e.kind == "track_ended" and e.track_id == first.track_id]
+    assert ended[0].frame_index == 40 and ended[0].reason == "appearance_jump"
+    later = [e for e in verdicts if e.frame_index > 40]
+    assert later and later[0].track_id != first.track_id

@@ -18,13 +18,17 @@ Per frame (:meth:`FaceTracker.process`):
 5. Identity, one embedding and one library search per track: as soon as a shot reaches
    ``good_quality``, or after ``patience`` detections with the best shot so far (if it reaches
    ``min_quality``). Re-check policy: search again (at most ``max_rechecks`` times) when the
-   best shot improves on the searched one by ``recheck_gain``; every ``reverify_every`` frames a
-   recognised track's current face (if good enough) is embedded and compared with the searched
-   one, and at once when the face's 16x16 grey thumbnail correlates with the previous
-   detection's under ``appearance_trigger`` (a cheap trigger: it fires a few times in a shot of
-   one talking person, and each time costs one embedding): a cosine under ``reverify_cosine``
-   means another face took the track's place (``track_ended`` ``appearance_jump``; the newcomer
-   starts a new track and is searched anew; a track not yet searched just forgets its best shot).
+   best shot improves on the searched one by ``recheck_gain``. Re-verification: a track has a
+   reference embedding once searched (the searched shot) or once given a liveness verdict (the
+   face at that frame); every ``reverify_every`` frames, and at once when the face's 16x16
+   grey thumbnail correlates with the previous detection's under ``appearance_trigger`` (a
+   cheap trigger: it fires a few times in a shot of one talking person, and each time costs one
+   embedding), the current face (if good enough) is embedded and compared with the reference:
+   a cosine under ``reverify_cosine`` means another face took the track's place
+   (``track_ended`` ``appearance_jump``; the newcomer starts a new track and is searched and
+   liveness-checked anew). No re-check and no ``access`` while a triggered check waits for a
+   good enough frame. A track without a reference yet forgets its best shot and its liveness
+   evidence on a trigger instead.
    Faces smaller than ``search_min_size`` are tracked but never searched.
 6. Action liveness (:mod:`.action_liveness`) on tracks of at least ``liveness_min_size`` px:
    66 landmarks and the MiniFASNet score per frame, batched over the tracks, until a verdict
@@ -333,28 +337,53 @@ class FaceTracker:
             if state.thumbnail is not None and float(thumb @ state.thumbnail) < s.appearance_trigger:
                 if state.embedding is not None:
                     state.verify_pending = True
-                else:  # not searched yet: the best shot so far may show another face
+                else:  # no reference face yet: the best shot and the liveness evidence so
+                    # far may come from another face; start both again
                     state.best_quality, state.best_crop = -1.0, None
+                    if state.liveness is not None:
+                        state.liveness = ActionLiveness(s.action)
             state.thumbnail = thumb
             if size >= s.search_min_size and quality > state.best_quality:
                 state.best_quality = quality
                 state.best_crop = self._core.align_face(img, lm5)
+            if state.embedding is not None and self._verify(state, img, lm5, quality, idx, ts,
+                                                            events):
+                continue  # ended: another face took the track's place
             if size >= s.search_min_size and self._library is not None:
-                self._identify(state, img, lm5, quality, idx, ts, events)
-                if tid not in self._states:  # ended by an appearance jump
-                    continue
+                self._identify(state, quality, idx, ts, events)
             if state.liveness is not None and state.liveness.verdict == "pending" \
                     and size >= s.liveness_min_size:
                 live_rows.append((tid, i))
         if live_rows:
-            self._check_liveness(img, idx, ts, live_rows, boxes, events)
+            self._check_liveness(img, idx, ts, live_rows, boxes, landmarks, events)
         for tid in [t for t, _ in order]:
             state = self._states.get(tid)
             if state is not None:
                 self._maybe_access(state, idx, ts, events)
 
-    def _identify(self, state: TrackState, img, lm5, quality: float, idx: int, ts: float,
+    def _verify(self, state: TrackState, img, lm5, quality: float, idx: int, ts: float,
+                events: List[StreamEvent]) -> bool:
+        """Re-verification (when the appearance jumped, or periodically): the current face's
+        embedding against the track's reference one. True when the track ended."""
+        s = self.settings
+        due = state.verify_pending or (s.reverify_every
+                                       and idx - state.last_verified >= s.reverify_every)
+        if not due or quality < s.min_quality:
+            return False
+        state.verify_pending = False
+        state.last_verified = idx
+        cosine = float(np.dot(self._embed(self._core.align_face(img, lm5)), state.embedding))
+        if cosine >= s.reverify_cosine:
+            return False
+        self._tracker.end_track(state.track_id)
+        self._states.pop(state.track_id, None)
+        events.append(self._event("track_ended", state, idx, ts, reason="appearance_jump",
+                                  details={"cosine": round(cosine, 3)}))
+        return True
+
+    def _identify(self, state: TrackState, quality: float, idx: int, ts: float,
                   events: List[StreamEvent]) -> None:
+        """The first search when a good enough shot is there; re-checks on better shots."""
         s = self.settings
         if state.searched_quality is None:
             due = quality >= s.good_quality or (state.detections >= s.patience
@@ -362,21 +391,8 @@ class FaceTracker:
             if due:
                 self._search(state, idx, ts, events, "first")
             return
-        due = state.verify_pending or (s.reverify_every
-                                       and idx - state.last_verified >= s.reverify_every)
-        if due and quality >= s.min_quality:
-            # Before any re-check: a better shot of a newcomer must not re-label the old track.
-            state.verify_pending = False
-            now = self._embed(self._core.align_face(img, lm5))
-            state.last_verified = idx
-            cosine = float(np.dot(now, state.embedding))
-            if cosine < s.reverify_cosine:
-                self._tracker.end_track(state.track_id)
-                self._states.pop(state.track_id, None)
-                events.append(self._event("track_ended", state, idx, ts,
-                                          reason="appearance_jump",
-                                          details={"cosine": round(cosine, 3)}))
-            return
+        if state.verify_pending:
+            return  # a newcomer's better shot must not re-label the track before the check
         if state.searches - 1 < s.max_rechecks and \
                 state.best_quality >= state.searched_quality + s.recheck_gain:
             self._search(state, idx, ts, events, "better_shot")
@@ -413,15 +429,21 @@ class FaceTracker:
             events.append(self._event("stranger", state, idx, ts, reason=why,
                                       details={"quality": round(state.searched_quality, 3)}))
 
-    def _check_liveness(self, img, idx, ts, live_rows, boxes, events) -> None:
-        """66 landmarks and the passive score of every pending track, one batch each."""
+    def _check_liveness(self, img, idx, ts, live_rows, boxes, landmarks, events) -> None:
+        """66 landmarks and the passive score of every pending track, one batch each. A track
+        given a verdict before any search gets a reference embedding of its face now, so that
+        re-verification can tell when another face takes its place."""
         sel = np.ascontiguousarray(boxes[[i for _, i in live_rows]], dtype=np.float32)
         points, _ = self._landmarks.locate(img, sel)
         passive = self._engine.live_scores(img, sel)
-        for k, (tid, _) in enumerate(live_rows):
+        for k, (tid, i) in enumerate(live_rows):
             state = self._states[tid]
             verdict = state.liveness.observe(points[k], float(passive[k]))
             if verdict != "pending":
+                if state.embedding is None:
+                    lm5 = np.ascontiguousarray(landmarks[i], dtype=np.float32)
+                    state.embedding = self._embed(self._core.align_face(img, lm5))
+                    state.last_verified = idx
                 events.append(self._event(verdict, state, idx, ts, reason=state.liveness.reason,
                                           details=state.liveness.summary()))
 
