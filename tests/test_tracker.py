@@ -223,7 +223,8 @@ def test_callbacks_see_every_event(engine, library, clip, models_dir):
     assert granted and all(e.kind == "access" and e.user_id == "miranda" for e in granted)
 
 
-def test_bad_frames_and_settings_raise_baidu_errors(engine, library, models_dir):
+def test_bad_frames_and_settings_raise_baidu_errors(engine, library, models_dir, monkeypatch):
+    monkeypatch.delenv("FACEEDGE_MODELS", raising=False)
     tracker = FaceTracker(engine, library, "cast", models=models_dir, liveness=False)
     with pytest.raises(FaceEdgeError) as exc:
         tracker.process(np.zeros((10, 10), np.uint8))
@@ -243,6 +244,9 @@ def test_bad_frames_and_settings_raise_baidu_errors(engine, library, models_dir)
     with pytest.raises(FaceEdgeError) as exc:
         FaceTracker(engine, library, "cast", liveness=False, colour="red")
     assert exc.value.error_code == 229014
+    with pytest.raises(FaceEdgeError) as exc:
+        FaceTracker(engine, library, "cast", models=[])  # the landmark model is not found
+    assert exc.value.error_code == 229001 and "--no-liveness" in exc.value.error_msg
     # A frame with no face is fine: no tracks, no events.
     assert tracker.process(np.zeros((120, 160, 3), np.uint8)).tracks == []
 

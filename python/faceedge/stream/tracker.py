@@ -46,7 +46,7 @@ import numpy as np
 
 from .. import _runtime
 from ..engine import ARCFACE_TEMPLATE_112, FaceEngine
-from ..errors import error
+from ..errors import FaceEdgeError, error
 from ..models import ModelsArg, find_model, load_manifest
 from .action_liveness import ActionLiveness, ActionLivenessSettings
 from .events import StreamEvent
@@ -160,7 +160,15 @@ class FaceTracker:
         self._landmarks = None
         if settings.liveness:
             entry = load_manifest().get(LANDMARK_MODEL)
-            path = find_model(LANDMARK_MODEL, models)
+            try:
+                path = find_model(LANDMARK_MODEL, models)
+            except FaceEdgeError as exc:
+                if exc.error_code != 229001:
+                    raise
+                raise error(229001, "action liveness needs the landmark model "
+                                    f"{LANDMARK_MODEL} ({entry.file}), which is not in the "
+                                    "default pack: pass models= (--models DIR) where it is, or "
+                                    "liveness=False (--no-liveness). " + exc.error_msg) from None
             self._landmarks = self._core.Landmarks(entry.family, str(path))
             engine.liveness_thresholds()  # a pack without a liveness set fails here, not later
         self._tracker = self._core.Tracker(min_iou=settings.min_iou,
