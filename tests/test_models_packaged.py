@@ -50,7 +50,8 @@ def test_every_default_pack_file_is_packaged_with_its_licence():
     assert folder is not None
     pack = manifest.pack("default")
     entries = [manifest.get(pack["detector"]), manifest.get(pack["embedder"]),
-               *manifest.model_set(pack["liveness"]).members]
+               *manifest.model_set(pack["liveness"]).members,
+               manifest.get("openseeface_lm0")]  # the action liveness of streams
     for entry in entries:
         path = folder / entry.file
         assert path.is_file() and path.stat().st_size == entry.bytes, entry.id

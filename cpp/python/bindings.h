@@ -12,5 +12,7 @@ void bind_gallery(pybind11::module_& m);  // bind_gallery.cpp: Gallery, set_simd
 void bind_quality(pybind11::module_& m);  // bind_quality.cpp: face_quality
 void bind_liveness(pybind11::module_& m); // bind_liveness.cpp: Liveness, liveness_crop(_rect)
 void bind_attribute(pybind11::module_& m); // bind_attribute.cpp: Attribute (gender, emotion)
+void bind_landmarks(pybind11::module_& m); // bind_landmarks.cpp: Landmarks (66 points)
+void bind_tracker(pybind11::module_& m);  // bind_tracker.cpp: Tracker, SceneCutDetector, box_iou
 
 }  // namespace faceedge::python

@@ -34,6 +34,7 @@ from .results import (AddUserResult, Angle, DetectResult, FaceAttribute, FaceEnt
                       GroupUsersResult, Location, MatchResult, MultiSearchFace, MultiSearchResult,
                       Point, SearchResult, UserEntry, UserMatch)
 from .scores import cosine_from_score, score_from_cosine
+from .stream import FaceTracker, StreamEvent, StreamSettings, VideoSource
 
 try:
     __version__ = _metadata.version("faceedge")
@@ -44,6 +45,10 @@ __all__ = [
     "__version__",
     "FaceEngine",
     "FaceLibrary",
+    "FaceTracker",
+    "StreamSettings",
+    "StreamEvent",
+    "VideoSource",
     "runtime_info",
     "load_image",
     "is_face_token",

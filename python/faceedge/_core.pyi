@@ -140,3 +140,49 @@ class Attribute:
     def predict(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """BGR uint8 HxWx3 + boxes (n,4) [x,y,w,h] -> (n, C) float32 softmax (the manifest's
         labels order). All faces in one batch."""
+
+# ---- dense landmarks (cpp/src/models/openseeface_landmarker.cpp) ------------------------------
+class Landmarks:
+    def __init__(self, family: str, path: str, providers: ProviderList = ...,
+                 allow_fallback: bool = False, threads: int = 0) -> None:
+        """e.g. ("openseeface_landmarker", ".../openseeface_lm_model0_opt.onnx"): 66 points."""
+    @property
+    def points(self) -> int: ...
+    @property
+    def providers(self) -> List[str]: ...
+    def locate(self, image: np.ndarray, boxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """BGR uint8 HxWx3 + boxes (n,4) [x,y,w,h] -> (points (n,P,2) float32 image coordinates,
+        confidence (n,P) float32 0..1). All faces in one batch."""
+
+# ---- tracking (cpp/src/tracking/) ------------------------------------------------------------
+class Tracker:
+    def __init__(self, min_iou: float = 0.3, max_size_change: float = 0.4,
+                 max_landmark_shift: float = 0.25, max_missed: int = 6, min_hits: int = 3,
+                 velocity_gain: float = 0.5, duplicate_iou: float = 0.5) -> None: ...
+    def predict(self) -> None:
+        """Moves every track one frame along its velocity (once per frame, before update)."""
+    def update(self, boxes: np.ndarray, scores: np.ndarray, landmarks: np.ndarray,
+               covered: Optional[Sequence[bool]] = None) -> Dict[str, np.ndarray]:
+        """(n,4), (n,), (n,5,2) -> {detection_track int64 (n,) (0: a duplicate), confirmed,
+        ended, dropped: int64 arrays of track ids}. covered: one flag per track (tracks order),
+        False for a track the detector did not look at (neither matched nor missed)."""
+    def end_all(self) -> List[int]: ...
+    def end_track(self, track_id: int) -> bool: ...
+    @property
+    def tracks(self) -> Dict[str, np.ndarray]:
+        """ids int64 (t,), boxes (t,4), landmarks (t,5,2), scores (t,), velocity (t,4)
+        [vx,vy,vw,vh] per frame, age / hits / missed int32 (t,), confirmed bool (t,)."""
+    def __len__(self) -> int: ...
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n,4) x (m,4) [x,y,w,h] -> (n,m) intersection over union."""
+
+class SceneCutDetector:
+    def __init__(self, threshold: float = 0.1) -> None: ...
+    def observe(self, frame: np.ndarray) -> bool:
+        """True when this BGR frame starts a new shot (colour-histogram distance > threshold)."""
+    @property
+    def last_distance(self) -> float: ...
+    @property
+    def threshold(self) -> float: ...
+    def reset(self) -> None: ...

@@ -411,6 +411,19 @@ class FaceEngine:
         return FaceVerifyResult(face_liveness=best, thresholds=thresholds, face_list=face_list,
                                 option=option)
 
+    def live_scores(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """Passive live score (the fused MiniFASNet live probability, 0..1) of each face box
+        ``(n, 4)`` [x, y, w, h] of a decoded BGR uint8 frame, one batch per model. For callers
+        that found the boxes themselves (faceedge.stream tracks faces between detections).
+
+        Raises:
+            ModelError: 229001 when the liveness model files are missing.
+        """
+        rows = np.ascontiguousarray(np.asarray(boxes, dtype=np.float32).reshape(-1, 4))
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.float64)
+        return self._heads.live_scores(image, rows)
+
     def liveness_thresholds(self, option: str = "COMMON") -> Dict[str, float]:
         """The liveness set's points ``{"frr_1e-4", "frr_1e-3", "frr_1e-2"}``: a ``liveness``
         calibration file's when one is in force, else the manifest's (``option="GATE"``: its

@@ -6,6 +6,7 @@
 #include "models/mini_xception_attribute.h"
 #include "models/minifasnet_liveness.h"
 #include "models/mobilefacenet_embedder.h"
+#include "models/openseeface_landmarker.h"
 #include "models/sface_embedder.h"
 #include "models/yunet_detector.h"
 
@@ -43,6 +44,10 @@ const Family<AttributeModel, float> kAttributeModels[] = {
     {"mini_xception_attribute", construct<AttributeModel, MiniXceptionAttribute, float>},
 };
 
+const Family<LandmarkModel> kLandmarkModels[] = {
+    {"openseeface_landmarker", construct<LandmarkModel, OpenSeeFaceLandmarker>},
+};
+
 template <typename Role, size_t N, typename... Extra>
 std::unique_ptr<Role> make(const Family<Role, Extra...> (&families)[N], const ModelSpec& spec,
                            const SessionSettings& settings, const char* role, Extra... extra) {
@@ -76,6 +81,11 @@ std::unique_ptr<AttributeModel> make_attribute_model(const ModelSpec& spec,
                                                      const SessionSettings& settings,
                                                      float margin) {
   return make(kAttributeModels, spec, settings, "attribute", margin);
+}
+
+std::unique_ptr<LandmarkModel> make_landmark_model(const ModelSpec& spec,
+                                                   const SessionSettings& settings) {
+  return make(kLandmarkModels, spec, settings, "landmarks");
 }
 
 }  // namespace faceedge

@@ -5,6 +5,7 @@
 #include "faceedge/attribute_model.h"
 #include "faceedge/detector.h"
 #include "faceedge/embedder.h"
+#include "faceedge/landmark_model.h"
 #include "faceedge/liveness_model.h"
 #include "faceedge/model_spec.h"
 #include "faceedge/runtime.h"
@@ -22,5 +23,7 @@ std::unique_ptr<LivenessModel> make_liveness_model(const ModelSpec& spec,
 std::unique_ptr<AttributeModel> make_attribute_model(const ModelSpec& spec,
                                                      const SessionSettings& settings,
                                                      float margin);
+std::unique_ptr<LandmarkModel> make_landmark_model(const ModelSpec& spec,
+                                                   const SessionSettings& settings);
 
 }  // namespace faceedge

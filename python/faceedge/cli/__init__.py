@@ -2,8 +2,9 @@
 
 Commands: ``detect``, ``match``, ``faceverify`` (photos.py); ``enroll`` (enroll.py); ``search``,
 ``verify``, ``library groups|users|info`` (library.py); ``serve`` (serve.py: Baidu v3 REST
-paths on a local server); ``bench``; ``models``; ``calibrate`` (faces, liveness, detection:
-a site's own captures -> a calibration file); ``info``.
+paths on a local server); ``watch`` (watch.py: track, identify and liveness-check a video,
+camera or stream); ``bench``; ``models``; ``calibrate`` (faces, liveness, detection: a site's
+own captures -> a calibration file); ``info``.
 Every command prints a readable table, or with ``--json`` machine output on stdout (Baidu's
 ``result`` where Baidu has one). Errors print Baidu's ``{"error_code", "error_msg"}`` on stderr.
 
@@ -26,12 +27,12 @@ import sys
 from typing import Optional, Sequence
 
 from ..errors import FaceEdgeError
-from . import bench, calibrate, enroll, info, library, models, photos, serve
+from . import bench, calibrate, enroll, info, library, models, photos, serve, watch
 from .common import exit_code
 
 __all__ = ["main", "build_parser", "exit_code"]
 
-COMMAND_GROUPS = (photos, enroll, library, serve, bench, models, calibrate, info)
+COMMAND_GROUPS = (photos, enroll, library, serve, watch, bench, models, calibrate, info)
 
 
 def build_parser() -> argparse.ArgumentParser:

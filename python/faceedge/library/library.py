@@ -610,6 +610,29 @@ class FaceLibrary:
             out.append(matches)
         return out
 
+    def search_vectors(self, vectors: np.ndarray, group_id_list: Union[str, Iterable[str]],
+                       match_threshold: float = 80, max_user_num: int = 1
+                       ) -> List[List[UserMatch]]:
+        """1:N identification of embeddings computed elsewhere (a tracked face's best shot):
+        per row of ``vectors`` (n, embedding_dim), the best users scoring ``match_threshold``
+        or more, best first (possibly none; no 222207). ``match_threshold=0`` returns the
+        nearest users whatever their score.
+
+        Raises:
+            NotFoundError: 223100 a group does not exist.
+            InvalidParameterError: 222005 / 223104 group_id_list, 222030 match_threshold,
+                222021 max_user_num, 229014 vectors of the wrong shape.
+        """
+        groups = parse_group_id_list(group_id_list)
+        threshold = parse_match_threshold(match_threshold)
+        max_users = parse_max_user_num(max_user_num, MAX_USER_NUM_SEARCH)
+        rows = np.asarray(vectors, dtype=np.float32)
+        if rows.ndim != 2 or rows.shape[1] != self._dim or not np.isfinite(rows).all():
+            raise error(229014, f"vectors must be finite float32 rows of shape (n, {self._dim}), "
+                                f"got shape {rows.shape}")
+        self._check_open()
+        return self._match(rows, self._group_keys(groups), None, max_users, threshold)
+
     def search(self, image: ImageLike, group_id_list: Union[str, Iterable[str]],
                match_threshold: float = 80, max_user_num: int = 1,
                quality_control: str = "NONE", liveness_control: str = "NONE",
