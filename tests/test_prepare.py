@@ -126,8 +126,8 @@ def test_an_unproven_rewrite_is_refused(models_dir, model_file, tmp_path, monkey
 
     real = prepare._rewrite
 
-    def damaging(model):
-        steps = real(model)
+    def damaging(model, *args):
+        steps = real(model, *args)
         weight = max(model.graph.initializer, key=lambda t: numpy_helper.to_array(t).size)
         weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight) * 0.5, weight.name))
         return steps
