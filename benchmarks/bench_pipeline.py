@@ -13,6 +13,12 @@ order each time) so that the noise of a shared machine lands on all of them alik
            the SFace _ortfix file; ``cv2.setNumThreads(N)``
   A'       as A, but the frame is first ``cv2.resize``d so its long side is <= 640 (faceedge's
            detector geometry); the face is scaled back and aligned on the full frame
+           (OpenCV at its best: run with the newest opencv-python-headless, 5.1.0.95, whose
+           FaceDetectorYN / FaceRecognizerSF run on OpenCV 5's new DNN engine by default; that
+           engine ignores the target, so DNN_TARGET_CPU_FP16 logs "Targets are not supported by
+           the new graph engine" and runs the same fp32 graph, measured the same speed here)
+  F-stream faceedge ``engine.embed_stream(frames)`` over each pass: the detection of the next
+           frame overlaps the embedding of this one; a frame's time is the gap between results
   B1       plain Python over the ``onnxruntime`` API: same geometry as faceedge (long side <= 640,
            zero pad bottom/right to multiples of 32), numpy decode, cv2.dnn.NMSBoxes, numpy
            Umeyama + cv2.warpAffine, SFace _ortfix file with session.disable_quant_qdq = 1

@@ -13,6 +13,8 @@ Configurations (``--configs``, comma-separated):
   openvino       OpenVINO EP on the CPU, precision FP32 (the EP's default for the CPU)
   openvino-bf16  OpenVINO EP on the CPU with OpenVINO's INFERENCE_PRECISION_HINT bf16
                  (``load_config``): native on CPUs with AVX512_BF16 or AMX
+  openvino-static  as openvino, with ``disable_dynamic_shapes``: the detector is compiled
+                 for each input size it meets (once per size) instead of run with dynamic shapes
 
 The OpenVINO configurations need an ONNX Runtime with the OpenVINO EP (README: "OpenVINO").
 
@@ -45,6 +47,8 @@ CONFIGS = {
     "openvino": ("openvino", {"device_type": "CPU", "precision": "FP32"}),
     "openvino-bf16": ("openvino", {"device_type": "CPU", "load_config": json.dumps(
         {"CPU": {"INFERENCE_PRECISION_HINT": "bf16"}})}),
+    "openvino-static": ("openvino", {"device_type": "CPU", "precision": "FP32",
+                                     "disable_dynamic_shapes": True}),
 }
 
 
