@@ -233,3 +233,15 @@ def test_nchwc_form_is_exact_for_every_slope(tmp_path):
     got = _core.OrtSession(str(tmp_path / "rewritten.onnx")).run({"x": feed})["y"]
     expected = np.where(feed > 0, feed, feed * slopes[None])
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("levels, form", [
+    (["serial", "sse", "avx2"], "nchwc"),
+    (["serial", "sse", "avx2", "avx512", "avx512vnni"], "nchwc"),
+    (["serial", "sse"], "elementwise"),          # x86 without AVX2: no NCHWc in ONNX Runtime
+    (["serial", "neon", "neondotprod"], "elementwise"),
+])
+def test_prelu_form_follows_the_cpu(levels, form):
+    from faceedge.prepare_rewrites import prelu_form
+
+    assert prelu_form(levels) == form

@@ -109,7 +109,10 @@ enum Slot : size_t {
   kSetGlobalIntraOpThreadAffinity = 227,  // API 14
   kGetBuildInfoString = 254,
   // Plugin execution providers, API 22 (slots from the 1.29 header, shared/ort-c-abi.md; the
-  // same numbers in the 1.32 table: append-only). Resolved only on runtimes >= 1.22.
+  // table is append-only). Resolved only on runtimes >= 1.22. Checked on 1.32.0 (stock wheel)
+  // and 1.24.1 (onnxruntime-openvino): GetEpDevices read through these slots names
+  // "CPUExecutionProvider on CPU (AMD)", and the OpenVINO plugin library registers.
+  // The library path is ORTCHAR_T: char on Linux/macOS (wchar_t on Windows, not built here).
   kRegisterExecutionProviderLibrary = 301,  // (env, registration name, library path) -> status
   kGetEpDevices = 303,                      // (env, &const OrtEpDevice* const*, &count) -> status
   kSessionOptionsAppendExecutionProvider_V2 = 304,  // (options, env, devices, n, keys, values, n)
