@@ -13,6 +13,12 @@ order each time) so that the noise of a shared machine lands on all of them alik
            the SFace _ortfix file; ``cv2.setNumThreads(N)``
   A'       as A, but the frame is first ``cv2.resize``d so its long side is <= 640 (faceedge's
            detector geometry); the face is scaled back and aligned on the full frame
+           (OpenCV at its best: run with the newest opencv-python-headless, 5.1.0.95, whose
+           FaceDetectorYN / FaceRecognizerSF run on OpenCV 5's new DNN engine by default; that
+           engine ignores the target, so DNN_TARGET_CPU_FP16 logs "Targets are not supported by
+           the new graph engine" and runs the same fp32 graph, measured the same speed here)
+  F-stream faceedge ``engine.embed_stream(frames)`` over each pass: the detection of the next
+           frame overlaps the embedding of this one; a frame's time is the gap between results
   B1       plain Python over the ``onnxruntime`` API: same geometry as faceedge (long side <= 640,
            zero pad bottom/right to multiples of 32), numpy decode, cv2.dnn.NMSBoxes, numpy
            Umeyama + cv2.warpAffine, SFace _ortfix file with session.disable_quant_qdq = 1
@@ -63,7 +69,8 @@ TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                      [41.5493, 92.3655], [70.7299, 92.2041]], dtype=np.float64)
 
 # Key-safe names of the pipelines (A' -> Ap) for the agreement records.
-KEY = {"F": "F", "F-core": "Fcore", "A": "A", "A'": "Ap", "B1": "B1", "B2": "B2"}
+KEY = {"F": "F", "F-stream": "Fstream", "F-core": "Fcore", "A": "A", "A'": "Ap", "B1": "B1",
+       "B2": "B2"}
 
 Result = Tuple[Optional[np.ndarray], Optional[np.ndarray]]  # (box x,y,w,h ; embedding (128,))
 
@@ -139,6 +146,31 @@ class FaceEdgePublic:
         if not len(raw["boxes"]):
             return None, None
         return raw["boxes"][0], raw["landmarks"][0]
+
+
+class FaceEdgeStream:
+    """The frames as one stream: ``engine.embed_stream(frames)`` detects frame i+1 on a helper
+    thread while frame i is embedded. A frame's time is the time between two results (the first
+    one pays a detection that nothing overlaps), so a pass's times add up to its wall time."""
+
+    name = "F-stream"
+    label = "faceedge `engine.embed_stream(frames)`, next detection overlapping"
+    streams = True
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.stages = Stages()
+
+    def run_pass(self, imgs: List[np.ndarray]) -> Tuple[List[Result], List[float]]:
+        results: List[Result] = []
+        times: List[float] = []
+        t0 = time.perf_counter()
+        for emb in self.engine.embed_stream(imgs):
+            t1 = time.perf_counter()
+            times.append((t1 - t0) * 1e3)
+            t0 = t1
+            results.append((None, emb[0] if len(emb) else None))
+        return results, times
 
 
 class FaceEdgeCore:
@@ -391,22 +423,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         pass
     cv2.setNumThreads(args.threads if args.threads > 0 else -1)  # -1: OpenCV's default
 
-    models = args.data / "models"
-    det_path = str(models / "detection" / "yunet_s_dynamic.onnx")
-    rec_path = str(models / "recognition" / "face_recognition_sface_2021dec_int8bq_ortfix.onnx")
     frames = load_frames(args.data)
 
-    engine = FaceEngine(models=str(models), threads=args.threads)
+    # The default pack (detector, embedder) as faceedge resolves it: every pipeline then loads the
+    # very same files, and the peers get the unprepared source of faceedge's embedder.
+    engine = FaceEngine(models=str(args.data / "models"), threads=args.threads)
     info = engine.info()
+    det_path = info["models"]["detector"]["file"]
+    rec_path = info["models"]["embedder"]["file"]
     prepared = info["models"]["embedder"]["loaded"]
-    if Path(info["models"]["detector"]["file"]).name != Path(det_path).name:
-        raise SystemExit(f"faceedge's detector is {info['models']['detector']['file']}, "
-                         f"expected {det_path}")
+    for path, expected in ((det_path, "yunet_s_dynamic.onnx"),
+                           (rec_path, "face_recognition_sface_2021dec_int8bq_ortfix.onnx")):
+        if Path(path).name != expected:
+            raise SystemExit(f"faceedge loads {path}, the benchmark is about {expected}")
 
     det_session = ort.InferenceSession(det_path, sess_options=session_options(args.threads),
                                        providers=["CPUExecutionProvider"])
     pipes = [
         FaceEdgePublic(engine),
+        FaceEdgeStream(engine),
         FaceEdgeCore(engine),
         OpenCVPipeline(det_path, rec_path, resize=False),
         OpenCVPipeline(det_path, rec_path, resize=True),
@@ -415,13 +450,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         PlainOrtPipeline("B2", "plain Python + onnxruntime, faceedge's prepared SFace",
                          det_session, prepared, args.threads),
     ]
+    if args.interleave == "frame":  # one frame at a time: there is no next frame to overlap
+        pipes = [p for p in pipes if not getattr(p, "streams", False)]
     by_name = {p.name: p for p in pipes}
+    imgs = [img for _, img in frames]
 
     # Warm-up (every frame size through every pipeline) and the agreement outputs.
     outputs: Dict[str, List[Result]] = {p.name: [] for p in pipes}
     for w in range(max(1, args.warmup)):
         for p in pipes:
-            for _, img in frames:
+            if getattr(p, "streams", False):
+                results, _ = p.run_pass(imgs)
+                if w == 0:
+                    outputs[p.name] = results
+                continue
+            for img in imgs:
                 res = p.run(img)
                 if w == 0:
                     outputs[p.name].append(res)
@@ -432,6 +475,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     # resampler feeds floats, which moves landmarks by up to ~2 px on the big frames).
     same_lm = [by_name["B2"].embed_at(img, lm) if lm is not None else None
                for (_, img), (_, lm) in zip(frames, f_det)]
+    # ... and B1's: faceedge's embedding against the unmodified model's on the same crop, the
+    # accuracy of the prepared (rewritten) file on real photos.
+    unmodified = [by_name["B1"].embed_at(img, lm) if lm is not None else None
+                  for (_, img), (_, lm) in zip(frames, f_det)]
 
     # Timed passes. ONNX Runtime's intra-op workers spin for ~40-50 ms of CPU after every run
     # (measured here: a 2-thread session burns ~40 ms CPU in the 50 ms after run() returns). With
@@ -472,6 +519,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                 rng.shuffle(order)
                 for p in order:
                     time.sleep(settle)
+                    if getattr(p, "streams", False):
+                        for i, dt in enumerate(p.run_pass(imgs)[1]):
+                            total[p.name].append(dt)
+                            per_frame[p.name][i].append(dt)
+                        continue
                     for i, (_, img) in enumerate(frames):
                         timed(p, i, img)
             else:
@@ -507,9 +559,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         row = {"frame": fname, "size": f"{img.shape[1]}x{img.shape[0]}"}
         for n in ("A", "A'", "B1"):
             row["iou_F_" + KEY[n]] = iou(fb, outputs[n][i][0])
-        for n in ("B2", "B1", "A", "A'", "F-core"):
-            row["cos_F_" + KEY[n]] = cosine(fe, outputs[n][i][1])
+        for n in ("B2", "B1", "A", "A'", "F-core", "F-stream"):
+            if n in outputs:
+                row["cos_F_" + KEY[n]] = cosine(fe, outputs[n][i][1])
         row["cos_F_B2_same_landmarks"] = cosine(fe, same_lm[i])
+        row["cos_F_B1_same_landmarks"] = cosine(fe, unmodified[i])
         agree.append(row)
 
     simd = faceedge.runtime_info()["simd_level"]
@@ -541,20 +595,28 @@ def main(argv: Optional[List[str]] = None) -> int:
               f"| {stages_txt} |")
     print("\nSpeed-up = peer median / faceedge (F) median; > 1 means faceedge is faster. "
           "F-core stages: core detect / core align_face / core embed of the aligned crop.\n")
+    opencv_ms = summary["A'"]["median_ms"]
+    against = [f"{n} {opencv_ms / summary[n]['median_ms']:.2f}x"
+               for n in ("F", "F-stream", "F-core") if n in summary]
+    print("faceedge against OpenCV at faceedge's geometry (A' median / faceedge median): "
+          + ", ".join(against) + "\n")
 
     print("Agreement with faceedge (per frame; IoU of the face box, cosine of the embedding):\n")
     print("| frame | size | IoU F~A | IoU F~A' | IoU F~B | cos F~B2 | cos F~B1 | cos F~A | cos F~A' "
-          "| cos F~B2 at F's landmarks |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| cos F~B2 at F's landmarks | cos F~B1 (unmodified SFace) at F's landmarks |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in agree:
         print(f"| {r['frame']} | {r['size']} | {r['iou_F_A']:.3f} | {r['iou_F_Ap']:.3f} | "
               f"{r['iou_F_B1']:.3f} | {r['cos_F_B2']:.5f} | {r['cos_F_B1']:.5f} | "
-              f"{r['cos_F_A']:.4f} | {r['cos_F_Ap']:.4f} | {r['cos_F_B2_same_landmarks']:.6f} |")
+              f"{r['cos_F_A']:.4f} | {r['cos_F_Ap']:.4f} | {r['cos_F_B2_same_landmarks']:.6f} | "
+              f"{r['cos_F_B1_same_landmarks']:.6f} |")
     mins = {k: min(r[k] for r in agree) for k in agree[0] if k.startswith(("iou", "cos"))}
     print(f"\nminimum IoU: F~A {mins['iou_F_A']:.3f}, F~A' {mins['iou_F_Ap']:.3f}, "
           f"F~B {mins['iou_F_B1']:.3f} (target > 0.9); minimum cosine: F~B2 {mins['cos_F_B2']:.5f}, "
           f"F~B1 {mins['cos_F_B1']:.5f}, F~A {mins['cos_F_A']:.4f}, F~A' {mins['cos_F_Ap']:.4f}, "
-          f"F~B2 at faceedge's landmarks {mins['cos_F_B2_same_landmarks']:.6f}")
+          f"F~B2 at faceedge's landmarks {mins['cos_F_B2_same_landmarks']:.6f}, F~B1 (unmodified "
+          f"SFace) at faceedge's landmarks {mins['cos_F_B1_same_landmarks']:.6f}"
+          + (f", F~F-stream {mins['cos_F_Fstream']:.6f}" if "cos_F_Fstream" in mins else ""))
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -126,8 +126,8 @@ def test_an_unproven_rewrite_is_refused(models_dir, model_file, tmp_path, monkey
 
     real = prepare._rewrite
 
-    def damaging(model):
-        steps = real(model)
+    def damaging(model, *args):
+        steps = real(model, *args)
         weight = max(model.graph.initializer, key=lambda t: numpy_helper.to_array(t).size)
         weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight) * 0.5, weight.name))
         return steps
@@ -161,3 +161,87 @@ def test_first_start_prepares_inside_the_engines_thread_pool(models_dir, model_f
     assert proc.returncode == 0, proc.stderr
     assert "preparing" in proc.stderr  # it was a cold start
     assert proc.stdout.split() == ["1", "1"]
+
+
+# ---- the PRelu forms ----------------------------------------------------------------------------
+
+def _optimized_op_counts(path, tmp_path):
+    """Node counts of the graph ONNX Runtime's CPU provider actually runs (all optimisations,
+    this machine's NCHWc blocking), from the runtime's own serialised optimised model."""
+    import collections
+
+    import onnx
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 3
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    model = onnx.load(str(tmp_path / "optimized.onnx"))
+    return collections.Counter(node.op_type for node in model.graph.node)
+
+
+def test_nchwc_prelu_keeps_the_convolutions_blocked(model_file, tmp_path):
+    """On x86 with AVX2/AVX-512 the PRelu rewrite must leave no layout conversion between the
+    convolutions: the element-wise form costs 26 ReorderInput + 54 ReorderOutput nodes."""
+    from faceedge.prepare import prelu_form
+
+    if prelu_form() != "nchwc":
+        pytest.skip("ONNX Runtime has no NCHWc layout on this CPU")
+    nchwc = prepare_model(model_file("sface_int8bq_ortfix"), tmp_path / "nchwc", log=lambda m: None)
+    elementwise = prepare_model(model_file("sface_int8bq_ortfix"), tmp_path / "elementwise",
+                                log=lambda m: None, provider="OpenVINOExecutionProvider")
+    assert "v2-nchwc" in nchwc.name and "v2-elementwise" in elementwise.name
+    blocked = _optimized_op_counts(nchwc, tmp_path)
+    assert blocked["ReorderInput"] == 0 and blocked["ReorderOutput"] <= 1, blocked
+    assert not {"PRelu", "Min", "Relu", "Add"} & set(blocked), blocked  # all fused into Conv
+    plain = _optimized_op_counts(elementwise, tmp_path)
+    assert plain["ReorderOutput"] > 20 and plain["Min"] == 27, plain
+
+
+@pytest.mark.parametrize("provider", ["CPUExecutionProvider", "OpenVINOExecutionProvider"])
+def test_both_prelu_forms_embed_like_the_source(model_file, tmp_path, aligned_face, provider):
+    prepared = prepare_model(model_file("sface_int8bq_ortfix"), tmp_path, log=lambda m: None,
+                             provider=provider)
+    record = json.loads(prepared.with_suffix(".json").read_text())
+    assert record["prelu_form"] in prepared.name and record["min_cosine"] >= 0.9999
+    cos = float(_embedding(prepared, aligned_face)
+                @ _embedding(model_file("sface_int8bq_ortfix"), aligned_face))
+    assert cos >= 0.9999
+
+
+def test_nchwc_form_is_exact_for_every_slope(tmp_path):
+    """x + (1 - s) * relu(-x) equals PRelu for slopes below 0, in [0, 1] and above 1 (SFace's
+    first layers have slopes up to 1.12), on a graph small enough to check by hand."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from faceedge.prepare_rewrites import rewrite_prelu
+
+    slopes = np.array([-0.7, 0.0, 0.25, 1.0, 1.12], np.float32).reshape(5, 1, 1)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 3, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5, 3, 4])
+    graph = helper.make_graph([helper.make_node("PRelu", ["x", "s"], ["y"])], "prelu", [x], [y],
+                              [numpy_helper.from_array(slopes, "s")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 9
+    assert "depthwise" in rewrite_prelu(model, "nchwc")
+    assert [n.op_type for n in model.graph.node] == ["Conv", "Relu", "Conv", "Add"]
+    onnx.save(model, str(tmp_path / "rewritten.onnx"))
+    feed = np.random.default_rng(3).standard_normal((1, 5, 3, 4)).astype(np.float32) * 10
+    got = _core.OrtSession(str(tmp_path / "rewritten.onnx")).run({"x": feed})["y"]
+    expected = np.where(feed > 0, feed, feed * slopes[None])
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("levels, form", [
+    (["serial", "sse", "avx2"], "nchwc"),
+    (["serial", "sse", "avx2", "avx512", "avx512vnni"], "nchwc"),
+    (["serial", "sse"], "elementwise"),          # x86 without AVX2: no NCHWc in ONNX Runtime
+    (["serial", "neon", "neondotprod"], "elementwise"),
+])
+def test_prelu_form_follows_the_cpu(levels, form):
+    from faceedge.prepare_rewrites import prelu_form
+
+    assert prelu_form(levels) == form

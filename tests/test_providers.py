@@ -6,6 +6,7 @@ when the runtime lacks them, never for running on a GPU. The thread pool is proc
 affinity tests start a fresh interpreter each.
 """
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -345,3 +346,85 @@ def test_onnx_runtime_rejects_a_bad_affinity_string_with_its_own_message(models_
     """)
     assert got is not None and got[0] == 229014
     assert ort_words in got[1] and f"affinity '{affinity}'" in got[1]
+
+
+# ---- plugin execution providers (ONNX Runtime >= 1.22) ------------------------------------------
+
+def _runtime_at_least(major_minor):
+    return tuple(int(p) for p in faceedge.runtime_info()["version"].split(".")[:2]) >= major_minor
+
+
+def test_runtime_lists_its_devices():
+    devices = faceedge.runtime_info()["ep_devices"]
+    if not _runtime_at_least((1, 22)):
+        assert devices == []
+        return
+    # GetEpDevices (slot 303) and the EpDevice/HardwareDevice readers (307, 309, 312, 316).
+    assert any(d.startswith("CPUExecutionProvider on CPU") for d in devices), devices
+
+
+def test_openvino_without_the_ep_names_the_devices_found(models_dir, available):
+    """Neither built in (the stock wheel) nor offered by a plugin on a device here (none
+    installed, or onnxruntime-ep-openvino on a non-Intel CPU): the error says so and lists the
+    devices the runtime does have."""
+    with pytest.raises(FaceEdgeError) as err:
+        FaceEngine(models=models_dir, providers="openvino")
+    assert err.value.error_code == 229012
+    message = err.value.error_msg
+    assert "OpenVINOExecutionProvider is not in this ONNX Runtime build" in message
+    if _runtime_at_least((1, 22)):
+        assert "no plugin library offers it on this machine" in message
+        assert "the devices the runtime lists: CPUExecutionProvider on CPU" in message
+    else:
+        assert "plugin execution providers need ONNX Runtime 1.22" in message
+
+
+def test_a_plugin_library_that_does_not_load_is_named_in_the_error(models_dir, tmp_path):
+    """FACEEDGE_ORT_EP_LIBRARIES goes to RegisterExecutionProviderLibrary (slot 301): a file
+    that is no plugin is refused by the runtime, and the provider error names it and why."""
+    if not _runtime_at_least((1, 22)):
+        pytest.skip("plugin execution providers need ONNX Runtime >= 1.22")
+    fake = tmp_path / "libonnxruntime_providers_fake_plugin.so"
+    fake.write_bytes(b"not a shared library")
+    script = textwrap.dedent("""
+        import sys, faceedge
+        try:
+            faceedge.FaceEngine(models=sys.argv[1], providers="openvino")
+        except faceedge.FaceEdgeError as exc:
+            print(exc.error_code)
+            print(exc.error_msg)
+    """)
+    env = dict(os.environ, FACEEDGE_ORT_EP_LIBRARIES=str(fake))
+    proc = subprocess.run([sys.executable, "-c", script, str(models_dir)], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    code, message = proc.stdout.split("\n", 1)
+    assert code == "229012"
+    assert "plugin libraries that failed to register" in message and str(fake) in message
+
+
+def test_an_accelerated_build_is_preferred_when_two_share_the_folder(tmp_path):
+    """pip can leave the stock wheel's library and onnxruntime-openvino's side by side in
+    onnxruntime/capi (faceedge[openvino] installs both): the one the accelerated build's RECORD
+    owns comes first, even though its version is lower."""
+    site = tmp_path / "site"
+    capi = site / "onnxruntime" / "capi"
+    capi.mkdir(parents=True)
+    (site / "onnxruntime" / "__init__.py").write_text("")
+    for version in ("1.32.0", "1.24.1"):
+        (capi / f"libonnxruntime.so.{version}").write_bytes(b"")
+    for dist, version, lib in (("onnxruntime", "1.32.0", "1.32.0"),
+                               ("onnxruntime_openvino", "1.24.1", "1.24.1")):
+        info = site / f"{dist}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist.replace('_', '-')}\n"
+                                       f"Version: {version}\n")
+        (info / "RECORD").write_text(f"onnxruntime/capi/libonnxruntime.so.{lib},,\n")
+    script = ("import sys; sys.path.insert(0, sys.argv[1])\n"
+              "from faceedge._runtime import find_runtime_libraries\n"
+              "print('\\n'.join(find_runtime_libraries()))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(site)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    found = [os.path.basename(p) for p in proc.stdout.split()]
+    assert found == ["libonnxruntime.so.1.24.1", "libonnxruntime.so.1.32.0"]

@@ -97,6 +97,7 @@ class PySession {
 
 void bind_runtime(py::module_& m) {
   m.def("set_runtime_library_candidates", &set_runtime_library_candidates, py::arg("paths"));
+  m.def("set_execution_provider_libraries", &set_execution_provider_libraries, py::arg("paths"));
   m.def("runtime_info", [] {
     RuntimeInfo info;
     {
@@ -110,6 +111,7 @@ void bind_runtime(py::module_& m) {
     d["available_providers"] = info.available_providers;
     d["thread_pool_threads"] = info.thread_pool_threads;
     d["thread_pool_affinity"] = info.thread_pool_affinity;
+    d["ep_devices"] = info.ep_devices;
     return d;
   });
   m.def("status_round_trip", &ort::status_round_trip, py::arg("code"), py::arg("message"));

@@ -8,8 +8,12 @@ __version__: str
 # ---- runtime -------------------------------------------------------------------------------
 def set_runtime_library_candidates(paths: Sequence[str]) -> None:
     """Files to try for libonnxruntime when FACEEDGE_ORT_LIBRARY is unset (before first load)."""
+def set_execution_provider_libraries(paths: Sequence[str]) -> None:
+    """Plugin execution-provider libraries to register when a session asks for a provider the
+    runtime has not built in (ONNX Runtime >= 1.22)."""
 def runtime_info() -> Dict[str, object]:
-    """Loads the runtime if needed: {version, library_path, build_info, available_providers}."""
+    """Loads the runtime if needed: {version, library_path, build_info, available_providers,
+    thread_pool_threads, thread_pool_affinity, ep_devices}."""
 def status_round_trip(code: int, message: str) -> str:
     """Creates an ORT status and reads it back: '<code>:<message>'. For the binding tests."""
 

@@ -6,6 +6,12 @@ installed ``onnxruntime`` wheel (or ``onnxruntime-gpu`` and other builds that in
 ``onnxruntime`` package). The wheel is located with ``importlib.util.find_spec`` and never
 imported, so its Python module, its own copy of the runtime and its start-up cost stay out.
 
+The accelerated builds (``onnxruntime-openvino``, ``onnxruntime-gpu``, ...) install into the same
+``onnxruntime`` folder as the stock wheel, so pip can leave two libraries side by side there (for
+example ``pip install faceedge[openvino]`` installs both wheels). The library a distribution
+other than the stock ``onnxruntime`` installed comes first then: the user installed that build
+for its providers.
+
 Nothing here needs the core at import time: :func:`core` imports it on demand and turns a missing
 or broken build into a clear :class:`~faceedge.errors.RuntimeUnavailableError`.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 import glob
 import importlib.util
 import os
+import re
 import sys
 import threading
 from types import ModuleType
@@ -21,7 +28,7 @@ from typing import Any, Dict, List, Optional
 
 from .errors import error
 
-__all__ = ["find_runtime_libraries", "core", "runtime_info"]
+__all__ = ["find_runtime_libraries", "find_plugin_libraries", "core", "runtime_info"]
 
 _LIBRARY_PATTERNS = {
     "linux": ("libonnxruntime.so.*", "libonnxruntime.so"),
@@ -55,6 +62,50 @@ def find_runtime_libraries() -> List[str]:
         for path in sorted(glob.glob(os.path.join(capi, pattern)), reverse=True):
             if os.path.isfile(path) and path not in found:
                 found.append(path)
+    if len(found) > 1:
+        accelerated = _libraries_of_accelerated_builds()
+        found.sort(key=lambda path: os.path.realpath(path) not in accelerated)  # stable
+    return found
+
+
+def _libraries_of_accelerated_builds() -> set:
+    """Real paths of the runtime libraries that an installed ONNX Runtime build other than the
+    stock ``onnxruntime`` distribution owns (from the distributions' RECORD files)."""
+    import importlib.metadata as metadata
+
+    owned = set()
+    for dist in metadata.distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if not name.startswith("onnxruntime-") or name.startswith("onnxruntime-ep-"):
+            continue
+        for file in dist.files or ():
+            if file.name.startswith(("libonnxruntime.", "onnxruntime.dll")):
+                owned.add(os.path.realpath(str(file.locate())))
+    return owned
+
+
+_PLUGIN_LIBRARY = re.compile(r"^(lib)?onnxruntime_providers_\w+\.(so|dll|dylib)$")
+
+
+def find_plugin_libraries() -> List[str]:
+    """Plugin execution-provider libraries for ONNX Runtime >= 1.22, best first: the files named
+    by ``FACEEDGE_ORT_EP_LIBRARIES`` (``os.pathsep``-separated), then the provider library of
+    every installed ``onnxruntime-ep-*`` package (``onnxruntime-ep-openvino`` ships
+    ``libonnxruntime_providers_openvino_plugin.so``). Found from the packages' RECORD files,
+    never imported. The core registers them only when a session asks for a provider the runtime
+    does not have built in."""
+    import importlib.metadata as metadata
+
+    found = [p for p in os.environ.get("FACEEDGE_ORT_EP_LIBRARIES", "").split(os.pathsep) if p]
+    for dist in metadata.distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if not name.startswith("onnxruntime-ep-"):
+            continue
+        for file in dist.files or ():
+            if _PLUGIN_LIBRARY.match(file.name):
+                path = str(file.locate())
+                if os.path.isfile(path) and path not in found:
+                    found.append(path)
     return found
 
 
@@ -78,6 +129,7 @@ def core() -> ModuleType:
                 _core_error = exc
             else:
                 module.set_runtime_library_candidates(find_runtime_libraries())
+                module.set_execution_provider_libraries(find_plugin_libraries())
                 _core = module
         if _core is not None:
             return _core

@@ -17,7 +17,8 @@ import os
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
 
 import numpy as np
 
@@ -184,8 +185,13 @@ class FaceEngine:
         # The check sessions run on the CPU with this engine's thread settings, so that when they
         # are the process's first sessions they build the shared pool the engine asked for.
         cpu = [p for p in self._providers_requested if p[0] == "CPUExecutionProvider"]
+        # The rewrite's form follows the provider the file will run on, the first one requested
+        # (not asked of the runtime here: that would load it, and build its shared thread pool,
+        # before these check sessions could size it).
+        runs_on = self._providers_requested[0][0]
         return Path(prepare_model(path, cache_dir() / "prepared", source_sha256=entry.sha256,
-                                  session_args={"threads": self._threads, "providers": cpu}))
+                                  session_args={"threads": self._threads, "providers": cpu},
+                                  provider=runs_on))
 
     def _warn_skipped_providers(self) -> None:
         """With allow_fallback, say which requested providers the runtime did not have."""
@@ -321,6 +327,39 @@ class FaceEngine:
         # cost up to 5 ms a frame on large photos.
         _, found = self._detect(photo, opts, "the image", tokens=False)
         return embed_crops(self._engine, aligned_crops(self._core, found, range(len(found))))
+
+    def embed_stream(self, frames: Iterable[ImageLike], max_face_num: int = 1,
+                     face_sort_type: int = 0, min_face_size: float = 0) -> Iterator[np.ndarray]:
+        """:meth:`embed` over a stream of frames (a camera, a video, a folder), one array per
+        frame in order, with the detection of the next frame overlapping the embedding of this
+        one (:mod:`faceedge.frame_overlap`): on a 2-core board a frame then costs about the
+        longer of the two stages rather than their sum.
+
+        Yields:
+            float32 array (n, embedding_dim) per frame, as :meth:`embed` returns it; a frame
+            without a face gives an empty (0, embedding_dim) array instead of NoFaceError.
+
+        Raises:
+            The errors of :meth:`embed` for a bad frame or option, at that frame's turn.
+        """
+        from .errors import NoFaceError
+        from .frame_overlap import overlapped
+
+        opts = parse_detect_options(max_face_num, face_sort_type, min_face_size)
+        empty = np.zeros((0, self.embedding_dim), np.float32)
+
+        def detect(image: ImageLike) -> Optional[FoundFaces]:
+            try:
+                return self._detect(open_photo(image), opts, "the image", tokens=False)[1]
+            except NoFaceError:
+                return None
+
+        def embed(found: Optional[FoundFaces]) -> np.ndarray:
+            if found is None:
+                return empty.copy()
+            return embed_crops(self._engine, aligned_crops(self._core, found, range(len(found))))
+
+        return overlapped(frames, detect, embed)
 
     def match(self, image1: ImageLike, image2: ImageLike, image_type1: Optional[str] = None,
               image_type2: Optional[str] = None,

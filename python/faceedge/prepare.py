@@ -8,8 +8,11 @@ exact arithmetic, proven on probe inputs before the file is used:
 1. drop graph inputs no node reads (the upstream SFace file declares 29 of them);
 2. fold every DequantizeLinear whose inputs are all constant into an fp32 initialiser
    (this also removes the per-tensor `block_size` attribute ONNX Runtime rejects in upstream YuNet);
-3. PRelu(x, slope) with a constant slope -> Relu(x) + slope * Min(x, 0), which runs on the
-   runtime's vectorised element-wise kernels.
+3. PRelu(x, slope) with a constant slope -> on x86 with AVX2/AVX-512, x + (1 - slope) * relu(-x)
+   as two depthwise 1x1 convolutions, which ONNX Runtime keeps in its blocked NCHWc layout
+   (no layout conversion around every convolution); elsewhere Relu(x) + slope * Min(x, 0) on
+   the runtime's vectorised element-wise kernels (the rewrites and the measurements behind
+   them are in :mod:`faceedge.prepare_rewrites`).
 
 The proof runs the prepared file and the source on the same probe inputs (worst cosine over all
 outputs >= MIN_COSINE). When the source itself does not run in ONNX Runtime (upstream YuNet int8bq:
@@ -21,8 +24,8 @@ the ``_ortfix`` edit of ``../shared/models/README.md`` 3.4 and 4.3: serialised, 
 byte-identical to the manifest's ``_ortfix`` copy, and the record says so when it is.
 
 The prepared file lives in the cache directory next to a JSON record of both sha256 values (and
-the reference's), of what the proof ran against and of its result; it is reused until the source
-or PREPARE_VERSION changes.
+the reference's), of what the proof ran against and of its result; it is reused until the source,
+PREPARE_VERSION or the PRelu form (both in the file name) changes.
 """
 from __future__ import annotations
 
@@ -36,96 +39,32 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
+from . import prepare_rewrites as rewrites
 from .models import sha256_file as _sha256
 
-PREPARE_VERSION = 1
+PREPARE_VERSION = 2  # 2: PRelu in the form the CPU runs fastest (prepare_rewrites.py)
 MIN_COSINE = 0.9999
 
 
-def _dequantize(x: np.ndarray, scale: np.ndarray, zero: Optional[np.ndarray], axis: int,
-                block_size: int) -> np.ndarray:
-    x = x.astype(np.float32)
-    scale = scale.astype(np.float32)
-    zero = np.zeros_like(scale) if zero is None else zero.astype(np.float32)
-    if scale.size == 1:
-        return (x - zero.reshape(())) * scale.reshape(())
-    axis = axis % x.ndim
-    if block_size == 0:  # per-axis
-        shape = [1] * x.ndim
-        shape[axis] = -1
-        return (x - zero.reshape(shape)) * scale.reshape(shape)
-    # Blocked: each scale covers block_size consecutive elements along `axis`.
-    index = [slice(None)] * x.ndim
-    index[axis] = slice(0, x.shape[axis])
-    scale_full = np.repeat(scale, block_size, axis=axis)[tuple(index)]
-    zero_full = np.repeat(zero, block_size, axis=axis)[tuple(index)]
-    return (x - zero_full) * scale_full
+def _rewrite(model, prelu_form: str = "elementwise") -> List[str]:
+    """Applies the rewrites in place; returns the descriptions of the steps that changed
+    something."""
+    steps = [rewrites.drop_unread_inputs(model), rewrites.fold_constant_dequantize(model),
+             rewrites.rewrite_prelu(model, prelu_form)]
+    rewrites.drop_unread_initializers(model)
+    return [step for step in steps if step]
 
 
-def _rewrite(model) -> List[str]:
-    """Applies the three rewrites in place; returns the names of the steps that changed something."""
-    from onnx import helper, numpy_helper
+def prelu_form(provider: str = "CPUExecutionProvider") -> str:
+    """The PRelu form for a file ``provider`` will run (see :mod:`faceedge.prepare_rewrites`):
+    on ONNX Runtime's CPU provider the one for this machine's CPU; on any other provider the
+    element-wise one (OpenVINO compiles the element-wise form to its fastest program: measured
+    with onnxruntime-openvino 1.24.1 on SFace, 6.7 ms against 8.5 ms for the NCHWc form)."""
+    from . import _core
 
-    graph = model.graph
-    steps: List[str] = []
-    initializers = {t.name: t for t in graph.initializer}
-
-    read = {name for node in graph.node for name in node.input}
-    unused = [i for i in graph.input if i.name not in read or i.name in initializers]
-    if unused:
-        kept = [i for i in graph.input if i not in unused]
-        del graph.input[:]
-        graph.input.extend(kept)
-        steps.append(f"dropped {len(unused)} graph inputs no node reads")
-
-    folded = 0
-    nodes = []
-    for node in graph.node:
-        if node.op_type == "DequantizeLinear" and all(
-                not name or name in initializers for name in node.input):
-            attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-            arrays = [numpy_helper.to_array(initializers[n]) if n else None for n in node.input]
-            zero = arrays[2] if len(arrays) > 2 else None
-            value = _dequantize(arrays[0], arrays[1], zero, attrs.get("axis", 1),
-                                attrs.get("block_size", 0))
-            tensor = numpy_helper.from_array(value.astype(np.float32), node.output[0])
-            graph.initializer.append(tensor)
-            initializers[tensor.name] = tensor
-            folded += 1
-            continue
-        nodes.append(node)
-    if folded:
-        steps.append(f"folded {folded} constant DequantizeLinear nodes to fp32")
-
-    rewritten = 0
-    final = []
-    zero_name = "faceedge_prepare_zero"
-    for node in nodes:
-        if node.op_type == "PRelu" and node.input[1] in initializers:
-            x, slope = node.input
-            out = node.output[0]
-            final += [
-                helper.make_node("Relu", [x], [out + "__pos"]),
-                helper.make_node("Min", [x, zero_name], [out + "__negx"]),
-                helper.make_node("Mul", [out + "__negx", slope], [out + "__neg"]),
-                helper.make_node("Add", [out + "__pos", out + "__neg"], [out]),
-            ]
-            rewritten += 1
-        else:
-            final.append(node)
-    if rewritten:
-        graph.initializer.append(numpy_helper.from_array(np.zeros((), np.float32), zero_name))
-        steps.append(f"rewrote {rewritten} PRelu nodes as Relu + slope * Min(x, 0)")
-    del graph.node[:]
-    graph.node.extend(final)
-
-    # Initialisers nothing reads any more (the int8 weights, their scales) go.
-    read = {name for node in graph.node for name in node.input}
-    outputs = {o.name for o in graph.output}
-    kept_init = [t for t in graph.initializer if t.name in read or t.name in outputs]
-    del graph.initializer[:]
-    graph.initializer.extend(kept_init)
-    return steps
+    if provider != "CPUExecutionProvider":
+        return "elementwise"
+    return rewrites.prelu_form(list(_core.available_simd_levels()))
 
 
 def reference_model(model) -> Tuple[Any, Dict[str, str]]:
@@ -220,7 +159,8 @@ def _compare(source: Path, prepared: Path, session_args: Mapping[str, Any]) -> D
 
 def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = None,
                   log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
-                  session_args: Optional[Mapping[str, Any]] = None) -> Path:
+                  session_args: Optional[Mapping[str, Any]] = None,
+                  provider: str = "CPUExecutionProvider") -> Path:
     """Returns the file the engine should load for `source`: a prepared copy in `cache_dir`, or
     `source` itself when no rewrite applies. Raises ModelError 229003 when the rewrite cannot be
     proven equal to the source (or, when the source does not run, to its minimally edited
@@ -228,13 +168,16 @@ def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = 
 
     `session_args` (``threads``, ``providers``) go to the check sessions. An engine passes its
     own CPU settings: the first session of a process sizes and pins ONNX Runtime's shared thread
-    pool, and on a first start these check sessions come before the engine's."""
+    pool, and on a first start these check sessions come before the engine's. `provider` is the
+    execution provider the engine will run the file on: the rewrite picks its PRelu form for it
+    (the proof always runs on the CPU)."""
     session_args = dict(session_args or {})
     from .errors import ModelError
 
     source = Path(source)
     digest = source_sha256 or _sha256(source)
-    target = Path(cache_dir) / f"{source.stem}.v{PREPARE_VERSION}.{digest[:16]}.onnx"
+    form = prelu_form(provider)
+    target = Path(cache_dir) / f"{source.stem}.{_version_tag(form)}.{digest[:16]}.onnx"
     record_path = target.with_suffix(".json")
     done = _cached(record_path, digest)
     if done is not None:
@@ -248,9 +191,10 @@ def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = 
 
     model = onnx.load(str(source))
     reference, reference_edits = reference_model(model)
-    steps = _rewrite(model)
+    steps = _rewrite(model, form)
     target.parent.mkdir(parents=True, exist_ok=True)
     record = {"source": str(source), "source_sha256": digest, "prepare_version": PREPARE_VERSION,
+              "prelu_form": form,
               "steps": steps}
     if not steps:
         record["unchanged"] = True
@@ -302,14 +246,21 @@ def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = 
     return target
 
 
-def prepared_file(source_sha256: str, cache_dir: Path) -> Optional[Path]:
+def prepared_file(source_sha256: str, cache_dir: Path,
+                  provider: str = "CPUExecutionProvider") -> Optional[Path]:
     """The prepared file already cached for a source of this sha256 (the source's own path
     is not known here, so a source that needs no rewrite gives None too)."""
-    for record_path in Path(cache_dir).glob(f"*.v{PREPARE_VERSION}.{source_sha256[:16]}.json"):
+    pattern = f"*.{_version_tag(prelu_form(provider))}.{source_sha256[:16]}.json"
+    for record_path in Path(cache_dir).glob(pattern):
         record = _cached(record_path, source_sha256)
         if record is not None and not record.get("unchanged"):
             return record_path.with_suffix(".onnx")
     return None
+
+
+def _version_tag(form: str) -> str:
+    """The part of a prepared file's name that changes with what the rewrite produces."""
+    return f"v{PREPARE_VERSION}-{form}"
 
 
 def _cached(record_path: Path, digest: str) -> Optional[Dict[str, Any]]:

@@ -32,11 +32,20 @@ struct RuntimeInfo {
   std::vector<std::string> available_providers;
   int thread_pool_threads = 0;  // the shared intra-op pool's size (0 = the runtime's default)
   std::string thread_pool_affinity;  // its workers' affinity string ("" = the runtime's default)
+  // "OpenVINOExecutionProvider on CPU (Intel)", ... for the built-in providers and the plugin
+  // libraries registered so far; empty on a runtime older than 1.22.
+  std::vector<std::string> ep_devices;
 };
 
 // Where to look for libonnxruntime when FACEEDGE_ORT_LIBRARY is unset (the Python package
 // passes the installed wheel's capi/ file here). Takes effect only before the first load.
 void set_runtime_library_candidates(const std::vector<std::string>& paths);
+
+// Plugin execution-provider libraries (ONNX Runtime >= 1.22's RegisterExecutionProviderLibrary),
+// e.g. the one the onnxruntime-ep-openvino package ships: the Python package passes those of the
+// installed onnxruntime-ep-* packages here. They are registered with the runtime when a session
+// asks for a provider the runtime does not have built in.
+void set_execution_provider_libraries(const std::vector<std::string>& paths);
 
 // Loads the runtime on first call (thread-safe) and reports it; throws Error on failure.
 RuntimeInfo runtime_info();

@@ -21,9 +21,14 @@ struct OrtCUDAProviderOptionsV2;
 struct OrtTensorRTProviderOptionsV2;
 struct OrtApi;
 struct OrtThreadingOptions;
+struct OrtEpDevice;        // API 22: one (execution provider, hardware device) pair
+struct OrtHardwareDevice;  // API 22: a CPU, GPU or NPU the runtime enumerated
 
-// Every slot we use was present by API 16, the version we request.
+// Every slot we resolve at load was present by API 16, the version we request. The plugin
+// execution-provider slots (API 22, ONNX Runtime 1.22) are resolved only from runtimes whose
+// version string says 1.22 or newer (the table is append-only, so the slots below hold there).
 constexpr uint32_t kApiVersion = 16;
+constexpr int kPluginEpMinMinorVersion = 22;
 constexpr int kMinMinorVersion = 19;  // first PyPI wheels that ship the C library
 
 struct OrtApiBase {
@@ -38,6 +43,10 @@ constexpr int kArenaAllocator = 1;
 constexpr int kMemTypeDefault = 0;
 constexpr int kGraphOptimizeAll = 99;
 constexpr int kOnnxTypeTensor = 1;
+// OrtHardwareDeviceType (API 22).
+constexpr int kHardwareCpu = 0;
+constexpr int kHardwareGpu = 1;
+constexpr int kHardwareNpu = 2;
 
 // Slots.
 enum Slot : size_t {
@@ -99,6 +108,19 @@ enum Slot : size_t {
   kSessionOptionsAppendExecutionProvider = 216,
   kSetGlobalIntraOpThreadAffinity = 227,  // API 14
   kGetBuildInfoString = 254,
+  // Plugin execution providers, API 22 (slots from the 1.29 header, shared/ort-c-abi.md; the
+  // table is append-only). Resolved only on runtimes >= 1.22. Checked on 1.32.0 (stock wheel)
+  // and 1.24.1 (onnxruntime-openvino): GetEpDevices read through these slots names
+  // "CPUExecutionProvider on CPU (AMD)", and the OpenVINO plugin library registers.
+  // The library path is ORTCHAR_T: char on Linux/macOS (wchar_t on Windows, not built here).
+  kRegisterExecutionProviderLibrary = 301,  // (env, registration name, library path) -> status
+  kGetEpDevices = 303,                      // (env, &const OrtEpDevice* const*, &count) -> status
+  kSessionOptionsAppendExecutionProvider_V2 = 304,  // (options, env, devices, n, keys, values, n)
+  kHardwareDevice_Type = 307,               // (device) -> OrtHardwareDeviceType
+  kHardwareDevice_Vendor = 309,             // (device) -> const char*, owned by the runtime
+  kEpDevice_EpName = 312,                   // (ep device) -> const char*, e.g. "OpenVINOExecutionProvider"
+  kEpDevice_EpVendor = 313,                 // (ep device) -> const char*
+  kEpDevice_Device = 316,                   // (ep device) -> const OrtHardwareDevice*
 };
 
 // Function shapes.
@@ -165,5 +187,15 @@ using CreateThreadingOptionsFn = OrtStatus* (*)(OrtThreadingOptions** out);
 using ReleaseThreadingOptionsFn = void (*)(OrtThreadingOptions*);
 using ThreadingOptionsIntFn = OrtStatus* (*)(OrtThreadingOptions*, int);
 using ThreadingOptionsStringFn = OrtStatus* (*)(OrtThreadingOptions*, const char*);
+// Plugin execution providers (API 22). The device array GetEpDevices returns belongs to the env.
+using RegisterEpLibraryFn = OrtStatus* (*)(OrtEnv*, const char* registration_name, const char* path);
+using GetEpDevicesFn = OrtStatus* (*)(const OrtEnv*, const OrtEpDevice* const** devices, size_t* count);
+using AppendProviderV2Fn = OrtStatus* (*)(OrtSessionOptions*, OrtEnv*, const OrtEpDevice* const* devices,
+                                          size_t n_devices, const char* const* keys,
+                                          const char* const* values, size_t n_options);
+using HardwareDeviceTypeFn = int (*)(const OrtHardwareDevice*);
+using HardwareDeviceTextFn = const char* (*)(const OrtHardwareDevice*);
+using EpDeviceTextFn = const char* (*)(const OrtEpDevice*);
+using EpDeviceDeviceFn = const OrtHardwareDevice* (*)(const OrtEpDevice*);
 
 }  // namespace faceedge::ort::abi

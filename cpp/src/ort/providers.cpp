@@ -81,6 +81,61 @@ std::string append_tensorrt(const Api& api, abi::OrtSessionOptions* options, con
   return why;
 }
 
+// A provider the runtime has not built in, through a plugin library (ONNX Runtime >= 1.22): the
+// libraries are registered with the env, and the session gets the provider's first device (of
+// the type the "device_type" option names, when it is given: that option picks the device and
+// is not passed on).
+std::string append_plugin(abi::OrtSessionOptions* options, const ProviderRequest& request,
+                          const std::string& canonical) {
+  const Runtime& rt = Runtime::get();
+  const PluginEpApi* plugin = rt.plugin_api();
+  if (plugin == nullptr) {
+    return canonical + " is not in this ONNX Runtime build, and plugin execution providers need "
+                       "ONNX Runtime 1.22 or newer (this is " + rt.version() + ")";
+  }
+  const std::string failures = rt.register_plugin_libraries();
+  std::string wanted_type;
+  auto type_option = request.options.find("device_type");
+  if (type_option != request.options.end()) {
+    // "GPU.0", "HETERO:GPU,CPU", "AUTO:NPU,CPU": the first device named is the one to find.
+    wanted_type = type_option->second.substr(type_option->second.find(':') + 1);
+    wanted_type = wanted_type.substr(0, wanted_type.find_first_of(".,"));
+    std::transform(wanted_type.begin(), wanted_type.end(), wanted_type.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+  }
+  const std::vector<EpDevice> devices = rt.ep_devices();
+  const EpDevice* chosen = nullptr;
+  std::string listed;
+  for (const EpDevice& d : devices) {
+    listed += (listed.empty() ? "" : ", ") + d.describe();
+    if (chosen == nullptr && d.ep_name == canonical && (wanted_type.empty() || d.device_type == wanted_type)) {
+      chosen = &d;
+    }
+  }
+  if (chosen == nullptr) {
+    std::string plugins;
+    for (const std::string& path : rt.registered_plugin_libraries()) {
+      plugins += (plugins.empty() ? "" : ", ") + path;
+    }
+    std::string why = canonical + " is not in this ONNX Runtime build, and no plugin library " +
+                      "offers it" + (wanted_type.empty() ? "" : " on a " + wanted_type) +
+                      " on this machine (plugin libraries registered: " +
+                      (plugins.empty() ? "none" : plugins) + "); the devices the runtime lists: " +
+                      (listed.empty() ? "none" : listed);
+    if (!failures.empty()) why += "; plugin libraries that failed to register:" + failures;
+    return why;
+  }
+  std::vector<const char*> keys, values;
+  for (const auto& kv : request.options) {
+    if (kv.first == "device_type") continue;
+    keys.push_back(kv.first.c_str());
+    values.push_back(kv.second.c_str());
+  }
+  const abi::OrtEpDevice* const handles[] = {chosen->handle};
+  return status_message(plugin->append_v2(options, rt.env(), handles, 1, keys.data(), values.data(),
+                                          keys.size()));
+}
+
 int parse_thread_count(const std::string& text) {
   size_t used = 0;
   int n = -1;
@@ -142,7 +197,7 @@ std::string append_provider(abi::OrtSessionOptions* options, const ProviderReque
                             const std::vector<std::string>& available) {
   const ProviderName& p = find_provider(request.name);
   if (std::find(available.begin(), available.end(), p.canonical) == available.end()) {
-    return std::string(p.canonical) + " is not in this ONNX Runtime build";
+    return append_plugin(options, request, p.canonical);
   }
   const Api& api = Runtime::get().api();
   const std::string canonical = p.canonical;

@@ -18,8 +18,10 @@ std::string canonical_provider_name(const std::string& name);
 // disagrees with settings.intra_op_threads.
 SessionSettings with_cpu_options(SessionSettings settings);
 
-// Appends one provider to the options. Returns "" on success, else why it is unavailable
-// (not compiled into this runtime, or its libraries failed to load).
+// Appends one provider to the options: a built-in one by name, else one a registered plugin
+// library offers (SessionOptionsAppendExecutionProvider_V2). Returns "" on success, else why it
+// is unavailable (neither built in nor offered by a plugin on a device here: the message names
+// the devices the runtime lists; or its libraries failed to load).
 std::string append_provider(abi::OrtSessionOptions* options, const ProviderRequest& request,
                             const std::vector<std::string>& available);
 

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,10 @@ namespace {
 std::mutex g_mutex;
 std::vector<std::string> g_candidates;
 std::unique_ptr<Runtime> g_runtime;
+std::mutex g_plugin_mutex;                      // guards the two below
+std::vector<std::string> g_plugin_libraries;    // from set_execution_provider_libraries
+std::vector<std::string> g_plugins_registered;  // paths already tried with the env
+std::vector<std::string> g_plugins_accepted;    // those the env accepted
 
 template <typename Fn>
 void resolve(const abi::OrtApi* table, size_t slot, Fn& out, const char* name) {
@@ -92,6 +97,28 @@ Api resolve_api(const abi::OrtApi* t) {
   FACEEDGE_RESOLVE(set_global_intra_op_thread_affinity, kSetGlobalIntraOpThreadAffinity);
 #undef FACEEDGE_RESOLVE
   return a;
+}
+
+PluginEpApi resolve_plugin_api(const abi::OrtApi* t) {
+  using namespace abi;
+  PluginEpApi p{};
+#define FACEEDGE_RESOLVE(member, slot) resolve(t, slot, p.member, #slot)
+  FACEEDGE_RESOLVE(register_library, kRegisterExecutionProviderLibrary);
+  FACEEDGE_RESOLVE(get_ep_devices, kGetEpDevices);
+  FACEEDGE_RESOLVE(append_v2, kSessionOptionsAppendExecutionProvider_V2);
+  FACEEDGE_RESOLVE(hardware_type, kHardwareDevice_Type);
+  FACEEDGE_RESOLVE(hardware_vendor, kHardwareDevice_Vendor);
+  FACEEDGE_RESOLVE(ep_name, kEpDevice_EpName);
+  FACEEDGE_RESOLVE(ep_vendor, kEpDevice_EpVendor);
+  FACEEDGE_RESOLVE(ep_hardware, kEpDevice_Device);
+#undef FACEEDGE_RESOLVE
+  return p;
+}
+
+// The registration name of a plugin library: its file name without folders and suffixes.
+std::string registration_name(const std::string& path) {
+  std::string name = path.substr(path.find_last_of("/\\") + 1);
+  return name.substr(0, name.find('.'));
 }
 
 // "1.31.1" -> (1, 31); (0, 0) when unparsable.
@@ -192,6 +219,7 @@ const Runtime& Runtime::get(const PoolSettings& pool) {
 
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->api_ = resolve_api(table);
+  if (minor >= abi::kPluginEpMinMinorVersion) rt->plugin_ = resolve_plugin_api(table);
   rt->library_ = handle;
   rt->version_ = version;
   rt->library_path_ = path;
@@ -250,6 +278,65 @@ std::vector<std::string> Runtime::available_providers() const {
   return out;
 }
 
+std::string EpDevice::describe() const {
+  std::string text = ep_name + " on " + device_type;
+  if (!device_vendor.empty()) text += " (" + device_vendor + ")";
+  return text;
+}
+
+std::string Runtime::register_plugin_libraries() const {
+  if (plugin_api() == nullptr) return "";
+  std::lock_guard<std::mutex> lock(g_plugin_mutex);
+  std::string failures;
+  for (const std::string& path : g_plugin_libraries) {
+    if (std::find(g_plugins_registered.begin(), g_plugins_registered.end(), path) !=
+        g_plugins_registered.end()) {
+      continue;
+    }
+    g_plugins_registered.push_back(path);  // tried once: a failure does not get better
+    std::string why = status_message_of(
+        api_, plugin_.register_library(env_, registration_name(path).c_str(), path.c_str()));
+    if (why.empty()) {
+      g_plugins_accepted.push_back(path);
+    } else {
+      failures += "\n  " + path + ": " + why;
+    }
+  }
+  return failures;
+}
+
+std::vector<std::string> Runtime::registered_plugin_libraries() const {
+  std::lock_guard<std::mutex> lock(g_plugin_mutex);
+  return g_plugins_accepted;
+}
+
+std::vector<EpDevice> Runtime::ep_devices() const {
+  std::vector<EpDevice> out;
+  if (plugin_api() == nullptr) return out;
+  const abi::OrtEpDevice* const* devices = nullptr;
+  size_t count = 0;
+  std::string why = status_message_of(api_, plugin_.get_ep_devices(env_, &devices, &count));
+  if (!why.empty()) throw Error(ErrorCode::kRuntimeUnavailable, "GetEpDevices failed: " + why);
+  auto text = [](const char* s) { return std::string(s ? s : ""); };
+  for (size_t i = 0; i < count; ++i) {
+    EpDevice d;
+    d.handle = devices[i];
+    d.ep_name = text(plugin_.ep_name(devices[i]));
+    d.ep_vendor = text(plugin_.ep_vendor(devices[i]));
+    const abi::OrtHardwareDevice* hw = plugin_.ep_hardware(devices[i]);
+    if (hw != nullptr) {
+      const int type = plugin_.hardware_type(hw);
+      d.device_type = type == abi::kHardwareCpu ? "CPU"
+                    : type == abi::kHardwareGpu ? "GPU"
+                    : type == abi::kHardwareNpu ? "NPU"
+                                                : "device type " + std::to_string(type);
+      d.device_vendor = text(plugin_.hardware_vendor(hw));
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 std::string status_round_trip(int code, const std::string& message) {
   const Api& api = Runtime::get().api();
   abi::OrtStatus* status = api.create_status(code, message.c_str());
@@ -268,6 +355,11 @@ void set_runtime_library_candidates(const std::vector<std::string>& paths) {
   ort::g_candidates = paths;
 }
 
+void set_execution_provider_libraries(const std::vector<std::string>& paths) {
+  std::lock_guard<std::mutex> lock(ort::g_plugin_mutex);
+  ort::g_plugin_libraries = paths;
+}
+
 RuntimeInfo runtime_info() {
   const ort::Runtime& rt = ort::Runtime::get();
   RuntimeInfo info;
@@ -277,6 +369,7 @@ RuntimeInfo runtime_info() {
   info.available_providers = rt.available_providers();
   info.thread_pool_threads = rt.pool_threads();
   info.thread_pool_affinity = rt.pool_affinity();
+  for (const ort::EpDevice& d : rt.ep_devices()) info.ep_devices.push_back(d.describe());
   return info;
 }
 

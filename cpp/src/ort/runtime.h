@@ -70,6 +70,28 @@ struct Api {
   abi::ThreadingOptionsStringFn set_global_intra_op_thread_affinity;
 };
 
+// The plugin execution-provider calls (API 22). All null on a runtime older than 1.22.
+struct PluginEpApi {
+  abi::RegisterEpLibraryFn register_library = nullptr;
+  abi::GetEpDevicesFn get_ep_devices = nullptr;
+  abi::AppendProviderV2Fn append_v2 = nullptr;
+  abi::HardwareDeviceTypeFn hardware_type = nullptr;
+  abi::HardwareDeviceTextFn hardware_vendor = nullptr;
+  abi::EpDeviceTextFn ep_name = nullptr;
+  abi::EpDeviceTextFn ep_vendor = nullptr;
+  abi::EpDeviceDeviceFn ep_hardware = nullptr;
+};
+
+// One (execution provider, device) pair the runtime lists; `handle` belongs to the env.
+struct EpDevice {
+  const abi::OrtEpDevice* handle = nullptr;
+  std::string ep_name;      // "OpenVINOExecutionProvider"
+  std::string ep_vendor;    // "Intel"
+  std::string device_type;  // "CPU", "GPU", "NPU"
+  std::string device_vendor;
+  std::string describe() const;  // "OpenVINOExecutionProvider on GPU (Intel)"
+};
+
 // How the process-wide intra-op pool is built; only the first Runtime::get call's value counts.
 struct PoolSettings {
   int threads = 0;        // 0: the runtime's default, one per physical core
@@ -87,6 +109,16 @@ class Runtime {
   const std::string& version() const { return version_; }
   const std::string& library_path() const { return library_path_; }
   std::vector<std::string> available_providers() const;
+
+  // Plugin execution providers (ONNX Runtime >= 1.22): null when this runtime is older.
+  const PluginEpApi* plugin_api() const { return plugin_.register_library ? &plugin_ : nullptr; }
+  // Registers every plugin library set_execution_provider_libraries named that is not registered
+  // yet (once per process); returns one line per library that failed, else "".
+  std::string register_plugin_libraries() const;
+  // The plugin libraries the env accepted so far.
+  std::vector<std::string> registered_plugin_libraries() const;
+  // The (provider, device) pairs of the env: the built-in providers' and the registered plugins'.
+  std::vector<EpDevice> ep_devices() const;
   // The thread count the shared pool was created with (0 = the runtime's default).
   int pool_threads() const { return pool_.threads; }
   // The affinity string the shared pool was created with ("" = the runtime's default placement).
@@ -100,6 +132,7 @@ class Runtime {
   std::string version_;
   std::string library_path_;
   PoolSettings pool_;
+  PluginEpApi plugin_{};
 };
 
 // The one choke point for status-returning calls: a non-null status becomes an Error carrying
