@@ -71,6 +71,9 @@ def set_simd_level(name: Optional[str]) -> None:
 def dot_many_f32(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None) -> np.ndarray:
     """(d,) float32 x (n, d) float32 -> (n,) float32 inner products with the given kernel level.
     A 2-D query (m, d) gives (m, n) through the level's batch kernel."""
+def sum_f32(values: np.ndarray, level: Optional[str] = None) -> float:
+    """The float32 sum of every value, read once front to back with the level's kernel: the
+    read-bandwidth yardstick benchmarks set the fp32 scan against (same bytes, no multiply)."""
 def dot_many_i8(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None) -> np.ndarray:
     """(d,) int8 x (n, d) int8 -> (n,) int32 inner products with the given kernel level (rows are
     packed into the gallery's 16-row tile layout first). A 2-D query (m, d) gives (m, n)."""

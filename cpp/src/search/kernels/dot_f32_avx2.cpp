@@ -73,4 +73,18 @@ void dot_batch_f32_avx2(const float* queries, size_t nq, const float* rows, size
   for (size_t i = 0; i < nq; ++i) dot_many_f32_avx2(queries + i * d, rows, n, d, out + i * n);
 }
 
+float sum_f32_avx2(const float* x, size_t n) {
+  __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps(), c = _mm256_setzero_ps(), e = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
+    b = _mm256_add_ps(b, _mm256_loadu_ps(x + i + 8));
+    c = _mm256_add_ps(c, _mm256_loadu_ps(x + i + 16));
+    e = _mm256_add_ps(e, _mm256_loadu_ps(x + i + 24));
+  }
+  for (; i + 8 <= n; i += 8) a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
+  if (i < n) b = _mm256_add_ps(b, _mm256_maskload_ps(x + i, tail_mask(n - i)));
+  return hsum(_mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, e)));
+}
+
 }  // namespace faceedge::kernels

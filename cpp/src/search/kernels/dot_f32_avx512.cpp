@@ -151,4 +151,18 @@ void dot_batch_f32_avx512(const float* queries, size_t nq, const float* rows, si
   for (; qi < nq; ++qi) dot_many_f32_avx512(queries + qi * d, rows, n, d, out + qi * n);
 }
 
+float sum_f32_avx512(const float* x, size_t n) {
+  __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps(), c = _mm512_setzero_ps(), e = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    a = _mm512_add_ps(a, _mm512_loadu_ps(x + i));
+    b = _mm512_add_ps(b, _mm512_loadu_ps(x + i + 16));
+    c = _mm512_add_ps(c, _mm512_loadu_ps(x + i + 32));
+    e = _mm512_add_ps(e, _mm512_loadu_ps(x + i + 48));
+  }
+  for (; i + 16 <= n; i += 16) a = _mm512_add_ps(a, _mm512_loadu_ps(x + i));
+  if (i < n) b = _mm512_add_ps(b, _mm512_maskz_loadu_ps(tail_mask(n - i), x + i));
+  return hsum(_mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, e)));
+}
+
 }  // namespace faceedge::kernels

@@ -54,4 +54,18 @@ void dot_batch_f32_neon(const float* queries, size_t nq, const float* rows, size
   for (size_t i = 0; i < nq; ++i) dot_many_f32_neon(queries + i * d, rows, n, d, out + i * n);
 }
 
+float sum_f32_neon(const float* x, size_t n) {
+  float32x4_t a = vdupq_n_f32(0.f), b = vdupq_n_f32(0.f), c = vdupq_n_f32(0.f), e = vdupq_n_f32(0.f);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a = vaddq_f32(a, vld1q_f32(x + i));
+    b = vaddq_f32(b, vld1q_f32(x + i + 4));
+    c = vaddq_f32(c, vld1q_f32(x + i + 8));
+    e = vaddq_f32(e, vld1q_f32(x + i + 12));
+  }
+  for (; i + 4 <= n; i += 4) a = vaddq_f32(a, vld1q_f32(x + i));
+  if (i < n) b = vaddq_f32(b, load_tail(x + i, n - i));
+  return vaddvq_f32(vaddq_f32(vaddq_f32(a, b), vaddq_f32(c, e)));
+}
+
 }  // namespace faceedge::kernels

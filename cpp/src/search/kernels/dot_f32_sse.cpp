@@ -60,4 +60,18 @@ void dot_batch_f32_sse(const float* queries, size_t nq, const float* rows, size_
   for (size_t i = 0; i < nq; ++i) dot_many_f32_sse(queries + i * d, rows, n, d, out + i * n);
 }
 
+float sum_f32_sse(const float* x, size_t n) {
+  __m128 a = _mm_setzero_ps(), b = _mm_setzero_ps(), c = _mm_setzero_ps(), e = _mm_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a = _mm_add_ps(a, _mm_loadu_ps(x + i));
+    b = _mm_add_ps(b, _mm_loadu_ps(x + i + 4));
+    c = _mm_add_ps(c, _mm_loadu_ps(x + i + 8));
+    e = _mm_add_ps(e, _mm_loadu_ps(x + i + 12));
+  }
+  for (; i + 4 <= n; i += 4) a = _mm_add_ps(a, _mm_loadu_ps(x + i));
+  if (i < n) b = _mm_add_ps(b, load_tail(x + i, n - i));
+  return hsum(_mm_add_ps(_mm_add_ps(a, b), _mm_add_ps(c, e)));
+}
+
 }  // namespace faceedge::kernels
