@@ -1,5 +1,5 @@
 """Type stubs for the compiled core (cpp/python/). The contract between C++ and Python."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -79,8 +79,12 @@ def dot_many_i8(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None
     packed into the gallery's 16-row tile layout first). A 2-D query (m, d) gives (m, n)."""
 
 class Gallery:
-    def __init__(self, dim: int, storage: str = "float32") -> None:
-        """storage: 'float32' (exact) or 'int8' (int8 scan + exact fp32 re-rank)."""
+    def __init__(self, dim: int, storage: str = "float32",
+                 vectors: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> None:
+        """storage: 'float32' (exact, keeps the vectors) or 'int8' (int8 scan + exact fp32
+        re-rank; keeps only the int8 codes). int8 needs ``vectors``: called from searches with
+        int64 face ids (n,), it returns their exact float32 vectors (n, dim), a row of NaN for a
+        face it no longer holds (a FaceLibrary passes its file's reader). float32 ignores it."""
     @property
     def dim(self) -> int: ...
     @property

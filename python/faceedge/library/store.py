@@ -457,6 +457,31 @@ class Store:
             for parts, dtype in zip(zip(*chunks), (np.int64, np.int64, np.int32, np.float32)))
         return Snapshot(groups, users, face_ids, user_keys, group_keys, vectors)
 
+    def vectors(self, face_ids: np.ndarray) -> np.ndarray:
+        """The embeddings of these faces, float32 (n, dim) in the order asked; a face the file
+        does not hold (removed) gets a row of NaN.
+
+        The int8 gallery's exact re-rank reads its few candidates here (its vector source), so
+        the fp32 vectors live only in this file, not in memory as well."""
+        ids = [int(i) for i in np.asarray(face_ids, dtype=np.int64).ravel()]
+        out = np.full((len(ids), self.dim), np.nan, np.float32)
+        if not ids:
+            return out
+        at: dict = {}
+        for i, face_id in enumerate(ids):
+            at.setdefault(face_id, []).append(i)
+        keys = list(at)
+        row_bytes = self.dim * 4
+        with self.read() as tx:
+            for start in range(0, len(keys), 500):  # under SQLite's bound-parameter limit
+                part = keys[start:start + 500]
+                for face_id, blob in tx._c.execute(
+                        "SELECT face_id, embedding FROM faces WHERE face_id IN "
+                        f"({','.join('?' * len(part))})", part):
+                    if len(blob) == row_bytes:
+                        out[at[face_id]] = np.frombuffer(blob, dtype="<f4")
+        return out
+
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` ("ok" when the file is sound)."""
         with self.read() as tx:
