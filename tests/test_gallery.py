@@ -325,14 +325,24 @@ def test_bad_input_raises_and_changes_nothing():
     assert g.search(xt[0])[0]["face_ids"][0] == 3  # a 1-D query is one query
 
 
-def test_empty_gallery_and_empty_batch():
-    g = _core.Gallery(16)
+@pytest.mark.parametrize("storage", ["float32", "int8"])
+def test_empty_gallery_and_empty_batch(storage):
+    g = Gallery(16, storage)
     assert len(g) == 0
     r = g.search(np.ones((2, 16), np.float32))
     assert len(r) == 2 and all(len(x["user_keys"]) == 0 for x in r)
     assert g.search(np.zeros((0, 16), np.float32)) == []
     g.add(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros((0, 16), np.float32))
     assert len(g) == 0 and g.remove(np.zeros(0, np.int64)) == 0
+    # emptied by remove and by clear: the stores keep capacity but hold no rows
+    rng = np.random.default_rng(16)
+    x = unit(rng, 20, 16)
+    for empty_it in (lambda: g.remove(np.arange(20)), g.clear):
+        g.add(np.arange(20), np.arange(20) // 2, np.zeros(20, np.int32), x)
+        empty_it()
+        assert len(g) == 0
+        assert all(len(r["face_ids"]) == 0 for r in g.search(x[:3], max_users=5))
+        assert len(g.search(x[0], user_key=1)[0]["face_ids"]) == 0
 
 
 @pytest.mark.parametrize("d", [128, 512])

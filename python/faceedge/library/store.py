@@ -463,15 +463,11 @@ class Store:
 
         The int8 gallery's exact re-rank reads its few candidates here (its vector source), so
         the fp32 vectors live only in this file, not in memory as well."""
-        ids = [int(i) for i in np.asarray(face_ids, dtype=np.int64).ravel()]
-        out = np.full((len(ids), self.dim), np.nan, np.float32)
-        if not ids:
-            return out
-        at: dict = {}
-        for i, face_id in enumerate(ids):
-            at.setdefault(face_id, []).append(i)
-        keys = list(at)
+        wanted = np.asarray(face_ids, dtype=np.int64).ravel()
+        out = np.full((len(wanted), self.dim), np.nan, np.float32)
+        keys = np.unique(wanted).tolist()
         row_bytes = self.dim * 4
+        found, blobs = [], []
         with self.read() as tx:
             for start in range(0, len(keys), 500):  # under SQLite's bound-parameter limit
                 part = keys[start:start + 500]
@@ -479,7 +475,16 @@ class Store:
                         "SELECT face_id, embedding FROM faces WHERE face_id IN "
                         f"({','.join('?' * len(part))})", part):
                     if len(blob) == row_bytes:
-                        out[at[face_id]] = np.frombuffer(blob, dtype="<f4")
+                        found.append(face_id)
+                        blobs.append(blob)
+        if found:
+            have = np.array(found, np.int64)
+            order = np.argsort(have)
+            have = have[order]
+            vectors = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(found), self.dim)[order]
+            pos = np.minimum(np.searchsorted(have, wanted), len(have) - 1)
+            hit = have[pos] == wanted
+            out[hit] = vectors[pos[hit]]
         return out
 
     def integrity_check(self) -> str:

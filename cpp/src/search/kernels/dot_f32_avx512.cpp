@@ -152,17 +152,19 @@ void dot_batch_f32_avx512(const float* queries, size_t nq, const float* rows, si
 }
 
 float sum_f32_avx512(const float* x, size_t n) {
-  __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps(), c = _mm512_setzero_ps(), e = _mm512_setzero_ps();
+  // Two accumulators in 128-byte steps, like Row::dot's loop (four measured a few % slower).
+  __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
   size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
+  for (; i + 32 <= n; i += 32) {
     a = _mm512_add_ps(a, _mm512_loadu_ps(x + i));
     b = _mm512_add_ps(b, _mm512_loadu_ps(x + i + 16));
-    c = _mm512_add_ps(c, _mm512_loadu_ps(x + i + 32));
-    e = _mm512_add_ps(e, _mm512_loadu_ps(x + i + 48));
   }
-  for (; i + 16 <= n; i += 16) a = _mm512_add_ps(a, _mm512_loadu_ps(x + i));
+  if (i + 16 <= n) {
+    a = _mm512_add_ps(a, _mm512_loadu_ps(x + i));
+    i += 16;
+  }
   if (i < n) b = _mm512_add_ps(b, _mm512_maskz_loadu_ps(tail_mask(n - i), x + i));
-  return hsum(_mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, e)));
+  return hsum(_mm512_add_ps(a, b));
 }
 
 }  // namespace faceedge::kernels
