@@ -69,7 +69,7 @@ def unit_rows(rng, n, d, chunk=1 << 17):
     return x
 
 
-def rounds(fns, budget, min_rounds=5, max_rounds=41):
+def rounds(fns, budget, min_rounds=9, max_rounds=41):
     """Median seconds per call of each fn, run round-robin; one warm-up call each is not counted."""
     first = 0.0
     for fn in fns.values():

@@ -13,8 +13,10 @@ Every changing call runs in three steps:
 3. under the library's write lock, one store transaction re-checks everything and writes; only
    after its COMMIT returned are the gallery and catalog updated.
 
-So a call that raises changed nothing, and a call that returned is on disk. Searches never wait
-for the store: they read the gallery (a readers-writer lock in C++) and the catalog.
+So a call that raises changed nothing, and a call that returned is on disk. float32 searches
+never wait for the store: they read the gallery (a readers-writer lock in C++) and the catalog.
+int8 searches also read their few dozen re-rank candidates' vectors back from the store
+(``Store.vectors``, under its lock), so one may wait for a commit in progress.
 
 Decision: ``add_user`` into a group that does not exist creates the group (as Baidu's v2 did, and
 as a gate that enrols on first sight expects); ``update_user`` with ``action_type="REPLACE"`` too.
