@@ -33,7 +33,7 @@ inline float hsum(__m256 a) {
   return _mm_cvtss_f32(s);
 }
 
-// One dot product over d floats, left in 8 lanes: the row read front to back in 32-byte steps
+// One dot product over d floats, left in 8 lanes: the row read front to back in 64-byte steps
 // with two accumulators, then one more whole step and the masked tail.
 struct Row {
   explicit Row(size_t d) : d16(d & ~size_t(15)), d8(d & ~size_t(7)), m(tail_mask(d - d8)), tail(d != d8) {}

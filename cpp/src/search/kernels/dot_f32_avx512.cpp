@@ -14,9 +14,11 @@
 // fault); rows left over from the groups of four, and queries left over from the groups of four,
 // take the narrower paths.
 // Prefetch: dot_many relies on the hardware prefetcher, which its single ascending stream keeps
-// fed (software prefetch 1-4 KiB ahead measured no better). dot_batch prefetches the rows just past its own n: the gallery's
-// next block, fetched while this one is still being reused by the later query groups (~7% on
-// 1M x 128, batch 32).
+// fed (software prefetch 1-16 KiB ahead, to L1 or L2, measured no better or worse). dot_batch
+// prefetches the rows just past its own n: the gallery's next block, fetched while this one is
+// still being reused by the later query groups (~7% on 1M x 128, batch 32).
+// sum_f32 (the benchmarks' read-bandwidth yardstick) reads like dot_many: 128-byte steps, two
+// accumulators, the masked tail.
 #include <immintrin.h>
 
 // GCC 12's AVX-512 intrinsics pass _mm512_undefined_*() as the unused merge source, which its own
@@ -52,7 +54,7 @@ inline __m128 reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
   return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
 }
 
-// One dot product over d floats, left in 16 lanes. The row is read front to back in 64-byte
+// One dot product over d floats, left in 16 lanes. The row is read front to back in 128-byte
 // steps (two accumulators, so consecutive FMAs do not wait on each other), then one more whole
 // step and the masked tail.
 struct Row {
