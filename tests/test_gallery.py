@@ -18,6 +18,28 @@ def restore_simd_level():
     _core.set_simd_level(None)
 
 
+class Gallery(_core.Gallery):
+    """A _core.Gallery whose int8 vector source is a dict of every vector added, as a
+    FaceLibrary's file would be (a face it was never given reads back as NaN)."""
+
+    def __init__(self, dim, storage="float32"):
+        kept = {}
+
+        def vectors(face_ids):
+            out = np.full((len(face_ids), dim), np.nan, np.float32)
+            for i, f in enumerate(face_ids.tolist()):
+                if f in kept:
+                    out[i] = kept[f]
+            return out
+
+        super().__init__(dim, storage, vectors)
+        self.kept = kept
+
+    def add(self, face_ids, user_keys, group_keys, vectors):
+        super().add(face_ids, user_keys, group_keys, vectors)
+        self.kept.update(zip(np.asarray(face_ids).tolist(), np.asarray(vectors, np.float32)))
+
+
 def unit(rng, n, d):
     x = rng.standard_normal((n, d)).astype(np.float32)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
@@ -29,7 +51,7 @@ def make(rng, n, d, n_users=None, n_groups=3, storage="float32"):
     face_ids = rng.permutation(10 * n + 10)[:n].astype(np.int64) + 1000
     users = rng.integers(0, n_users or n, n).astype(np.int64)
     groups = rng.integers(0, n_groups, n).astype(np.int32)
-    g = _core.Gallery(d, storage)
+    g = Gallery(d, storage)
     g.add(face_ids, users, groups, x)
     return g, dict(x=x, face_ids=face_ids, users=users, groups=groups)
 
@@ -129,7 +151,7 @@ def test_user_with_many_faces_does_not_hide_others():
     x = np.vstack([close / np.linalg.norm(close, axis=1, keepdims=True), unit(rng, 1000, d)])
     users = np.concatenate([np.zeros(200, np.int64), np.arange(1, 1001, dtype=np.int64)])
     for storage in ("float32", "int8"):
-        g = _core.Gallery(d, storage)
+        g = Gallery(d, storage)
         g.add(np.arange(1200, dtype=np.int64), users, np.zeros(1200, np.int32), x)
         r = g.search(q, max_users=3)[0]
         data = dict(x=x, face_ids=np.arange(1200), users=users, groups=np.zeros(1200, np.int32))
@@ -147,7 +169,7 @@ def test_batch_equals_one_by_one_and_every_level_agrees():
     for level in _core.available_simd_levels():
         _core.set_simd_level(level)
         for storage in ("float32", "int8"):
-            g = _core.Gallery(128, storage)
+            g = Gallery(128, storage)
             g.add(*args)
             assert g.simd_level == level
             batch = g.search(queries, max_users=4)
@@ -187,7 +209,7 @@ def test_int8_recall_at_1(d, spread, noise, hard):
     n = 20000
     x = clustered(rng, 2000, 10, d, spread)
     ids = np.arange(n, dtype=np.int64)
-    exact, compressed = _core.Gallery(d, "float32"), _core.Gallery(d, "int8")
+    exact, compressed = Gallery(d, "float32"), Gallery(d, "int8")
     for g in (exact, compressed):
         g.add(ids, ids, np.zeros(n, np.int32), x)
     probe = x[rng.integers(0, n, 2000)] + noise * unit(rng, 2000, d)
@@ -303,32 +325,79 @@ def test_bad_input_raises_and_changes_nothing():
     assert g.search(xt[0])[0]["face_ids"][0] == 3  # a 1-D query is one query
 
 
-def test_empty_gallery_and_empty_batch():
-    g = _core.Gallery(16)
+@pytest.mark.parametrize("storage", ["float32", "int8"])
+def test_empty_gallery_and_empty_batch(storage):
+    g = Gallery(16, storage)
     assert len(g) == 0
     r = g.search(np.ones((2, 16), np.float32))
     assert len(r) == 2 and all(len(x["user_keys"]) == 0 for x in r)
     assert g.search(np.zeros((0, 16), np.float32)) == []
     g.add(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros((0, 16), np.float32))
     assert len(g) == 0 and g.remove(np.zeros(0, np.int64)) == 0
+    # emptied by remove and by clear: the stores keep capacity but hold no rows
+    rng = np.random.default_rng(16)
+    x = unit(rng, 20, 16)
+    for empty_it in (lambda: g.remove(np.arange(20)), g.clear):
+        g.add(np.arange(20), np.arange(20) // 2, np.zeros(20, np.int32), x)
+        empty_it()
+        assert len(g) == 0
+        assert all(len(r["face_ids"]) == 0 for r in g.search(x[:3], max_users=5))
+        assert len(g.search(x[0], user_key=1)[0]["face_ids"]) == 0
 
 
-def test_memory_bytes_grows_and_counts_both_copies_in_int8():
+@pytest.mark.parametrize("d", [128, 512])
+def test_memory_per_face_int8_at_most_0_4_of_float32(d):
+    """int8 keeps no fp32 copy (its re-rank reads the source), so a face costs its d code bytes
+    plus ids and index; every face its own user (the costliest case for the user index)."""
     rng = np.random.default_rng(12)
     sizes = {}
     for storage in ("float32", "int8"):
-        g = _core.Gallery(128, storage)
+        g = Gallery(d, storage)
         empty = g.memory_bytes
         last = empty
         for _ in range(4):
             n = 5000
-            g.add(rng.integers(0, 2**62, n), rng.integers(0, 2**40, n), np.zeros(n, np.int32), unit(rng, n, 128))
+            g.add(rng.integers(0, 2**62, n), rng.integers(0, 2**40, n), np.zeros(n, np.int32), unit(rng, n, d))
             assert g.memory_bytes > last
             last = g.memory_bytes
-        per_face = (last - empty) / len(g)
-        sizes[storage] = per_face
-        assert per_face >= 128 * 4  # at least the fp32 vector
-    assert sizes["int8"] >= sizes["float32"] + 128  # int8 keeps the fp32 copy for the re-rank
+        sizes[storage] = (last - empty) / len(g)
+    assert sizes["float32"] >= 4 * d  # at least the fp32 vector
+    assert sizes["int8"] >= d  # at least the codes
+    assert sizes["int8"] < 4 * d  # less than an fp32 copy alone: there is none
+    assert sizes["int8"] <= 0.4 * sizes["float32"], sizes
+
+
+def test_int8_needs_a_vector_source_that_answers_right():
+    rng = np.random.default_rng(15)
+    x = unit(rng, 100, 16)
+    ids = np.arange(100, dtype=np.int64)
+    with pytest.raises(InvalidParameterError, match="vector source"):
+        _core.Gallery(16, "int8")
+    with pytest.raises(InvalidParameterError, match="callable"):
+        _core.Gallery(16, "int8", 42)
+    assert _core.Gallery(16, "float32", lambda f: x[f]).storage == "float32"  # ignored
+    for bad, error in ((lambda f: x[f][:, :8], InvalidParameterError),   # wrong shape
+                       (lambda f: "no", InvalidParameterError),           # not an array
+                       (lambda f: 1 / 0, ZeroDivisionError)):              # raises: propagates
+        g = _core.Gallery(16, "int8", bad)
+        g.add(ids, ids, np.zeros(100, np.int32), x)
+        with pytest.raises(error):
+            g.search(x[:3])
+        assert len(g) == 100  # the lock was released on the way out
+        g.remove(ids[:1])
+    # A face the source no longer holds (NaN row: being removed from the file) is left out.
+    gone = {int(i) for i in ids[:50]}
+
+    def partial(f):
+        out = x[f].copy()
+        out[np.isin(f, list(gone))] = np.nan
+        return out
+    g = _core.Gallery(16, "int8", partial)
+    g.add(ids, ids, np.zeros(100, np.int32), x)
+    for q, r in zip(x, g.search(x, max_users=3)):
+        assert not np.isin(r["face_ids"], list(gone)).any()
+    assert g.search(x[60], max_users=3)[0]["face_ids"][0] == 60
+    assert len(g.search(x[10], user_key=10)[0]["face_ids"]) == 0
 
 
 @pytest.mark.parametrize("storage", ["float32", "int8"])
@@ -339,7 +408,7 @@ def test_concurrent_search_while_adding_and_removing(storage):
     rng = np.random.default_rng(13)
     d = 64
     anchors = unit(rng, 50, d)
-    g = _core.Gallery(d, storage)
+    g = Gallery(d, storage)
     g.add(np.arange(50, dtype=np.int64), np.arange(50, dtype=np.int64) * 7, np.zeros(50, np.int32), anchors)
     stop = threading.Event()
     errors = []

@@ -146,6 +146,31 @@ def test_kernels_read_nothing_past_the_end(level, d):
                                       ri.astype(np.int64) @ qi[:d].astype(np.int64))
 
 
+@pytest.mark.parametrize("level", LEVELS)
+def test_sum_f32_bandwidth_yardstick_is_exact_on_integers(level):
+    """sum_f32 (the benchmarks' read-bandwidth reference) sums every value once, tails included:
+    integer values are exact in any order; poison past the end must not be read."""
+    rng = np.random.default_rng(11)
+    for n in [0, 1, 3, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129, 1000, 4099]:
+        buf = np.full(n + 64, np.nan, np.float32)
+        buf[:n] = rng.integers(-50, 51, n)
+        assert _core.sum_f32(buf[:n], level) == float(buf[:n].astype(np.int64).sum())
+    assert _core.sum_f32(np.zeros((0, 8), np.float32), level) == 0.0
+    x = rng.standard_normal((300, 7)).astype(np.float32)  # 2-D is summed whole
+    assert abs(_core.sum_f32(x, level) - float(x.astype(np.float64).sum())) < 1e-3
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_kernels_take_no_rows_and_no_queries(level):
+    """Empty inputs return empty results (and hand memcpy no null buffer: the i8 glue used to)."""
+    for d in (1, 16, 129):
+        assert _core.dot_many_f32(np.ones(d, np.float32), np.zeros((0, d), np.float32), level).shape == (0,)
+        assert _core.dot_many_i8(np.ones(d, np.int8), np.zeros((0, d), np.int8), level).shape == (0,)
+        assert _core.dot_many_i8(np.ones((3, d), np.int8), np.zeros((0, d), np.int8), level).shape == (3, 0)
+        assert _core.dot_many_i8(np.ones((0, d), np.int8), np.ones((5, d), np.int8), level).shape == (0, 5)
+        assert _core.dot_many_f32(np.ones((0, d), np.float32), np.ones((5, d), np.float32), level).shape == (0, 5)
+
+
 def test_set_simd_level_changes_active_level_and_new_galleries():
     detected = _core.simd_level()
     for level in LEVELS:

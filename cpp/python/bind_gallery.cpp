@@ -4,7 +4,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <memory>
 #include <limits>
 #include <optional>
 #include <string>
@@ -156,6 +159,13 @@ py::array dot_i8(const py::handle& query, const py::handle& rows, const kernels:
   const int8_t* qp = q.data();
   const int8_t* rp = r.data();
   int32_t* op = out.mutable_data();
+  // No rows or no queries: nothing to score, and the empty buffers below would hand memcpy a
+  // null pointer. d == 0: every product is an empty sum.
+  if (s.n == 0 || s.m == 0) return out;
+  if (s.d == 0) {
+    std::fill(op, op + s.m * s.n, 0);
+    return out;
+  }
   py::gil_scoped_release release;
   const size_t d4 = (s.d + kernels::kTileGroup - 1) / kernels::kTileGroup * kernels::kTileGroup;
   const size_t ntiles = (s.n + kernels::kTileRows - 1) / kernels::kTileRows;
@@ -170,6 +180,33 @@ py::array dot_i8(const py::handle& query, const py::handle& rows, const kernels:
   }
   return out;
 }
+
+// An int8 gallery's VectorSource backed by a Python callable: int64 face ids (n,) -> float32
+// (n, dim) exact vectors, a row of NaN for a face it no longer holds. Searches call it with the
+// GIL released, so it takes the GIL for the call; an exception the callable raises propagates
+// to the search's caller unchanged.
+class PyVectorSource : public VectorSource {
+ public:
+  PyVectorSource(py::function fn, size_t dim) : fn_(std::move(fn)), dim_(dim) {}
+  void read(const int64_t* face_ids, size_t n, float* out, bool* found) const override {
+    py::gil_scoped_acquire gil;
+    py::array_t<int64_t> ids(static_cast<py::ssize_t>(n));
+    if (n > 0) std::memcpy(ids.mutable_data(), face_ids, n * sizeof(int64_t));
+    const py::object result = fn_(ids);
+    auto v = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(result);
+    if (!v || v.ndim() != 2 || static_cast<size_t>(v.shape(0)) != n ||
+        static_cast<size_t>(v.shape(1)) != dim_) {
+      invalid("the gallery's vector source must return float32 (" + std::to_string(n) + ", " +
+              std::to_string(dim_) + ") for " + std::to_string(n) + " face ids");
+    }
+    if (n > 0) std::memcpy(out, v.data(), n * dim_ * sizeof(float));
+    for (size_t i = 0; i < n; ++i) found[i] = !std::isnan(out[i * dim_]);
+  }
+
+ private:
+  py::function fn_;
+  size_t dim_;
+};
 
 template <typename T>
 py::array_t<T> to_numpy(const std::vector<T>& v) {
@@ -200,6 +237,18 @@ void bind_gallery(py::module_& m) {
       py::arg("query"), py::arg("rows"), py::arg("level") = py::none());
 
   m.def(
+      "sum_f32",
+      [](const py::handle& values, const std::optional<std::string>& level) {
+        auto x = typed<float>(values, "values", "f");
+        const kernels::KernelTable& t = table_for(level);
+        const float* p = x.data();
+        const size_t n = static_cast<size_t>(x.size());
+        py::gil_scoped_release release;
+        return t.sum_f32(p, n);
+      },
+      py::arg("values"), py::arg("level") = py::none());
+
+  m.def(
       "dot_many_i8",
       [](const py::handle& query, const py::handle& rows, const std::optional<std::string>& level) {
         return dot_i8(query, rows, table_for(level));
@@ -207,15 +256,27 @@ void bind_gallery(py::module_& m) {
       py::arg("query"), py::arg("rows"), py::arg("level") = py::none());
 
   py::class_<Gallery>(m, "Gallery")
-      .def(py::init([](int dim, const std::string& storage) {
-             return std::make_unique<Gallery>(dim, storage_from_name(storage));
+      .def(py::init([](int dim, const std::string& storage, const py::object& vectors) {
+             std::shared_ptr<const VectorSource> source;
+             if (!vectors.is_none()) {
+               if (!PyCallable_Check(vectors.ptr())) invalid("vectors must be a callable or None");
+               source = std::make_shared<PyVectorSource>(vectors.cast<py::function>(),
+                                                         static_cast<size_t>(std::max(dim, 0)));
+             }
+             return std::make_unique<Gallery>(dim, storage_from_name(storage), std::move(source));
            }),
-           py::arg("dim"), py::arg("storage") = "float32")
+           py::arg("dim"), py::arg("storage") = "float32", py::arg("vectors") = py::none())
       .def_property_readonly("dim", &Gallery::dim)
       .def_property_readonly("storage", [](const Gallery& g) { return storage_name(g.storage()); })
       .def_property_readonly("simd_level", [](const Gallery& g) { return simd_level_name(g.simd_level()); })
-      .def_property_readonly("memory_bytes", &Gallery::memory_bytes)
-      .def("__len__", &Gallery::size)
+      // Both take the gallery's lock: without the GIL, so a search waiting in its vector source
+      // for the GIL can never wait on them.
+      .def_property_readonly("memory_bytes",
+                             [](const Gallery& g) {
+                               py::gil_scoped_release release;
+                               return g.memory_bytes();
+                             })
+      .def("__len__", &Gallery::size, py::call_guard<py::gil_scoped_release>())
       .def(
           "add",
           [](Gallery& g, const py::handle& face_ids, const py::handle& user_keys,

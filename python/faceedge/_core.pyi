@@ -1,5 +1,5 @@
 """Type stubs for the compiled core (cpp/python/). The contract between C++ and Python."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -76,13 +76,20 @@ def set_simd_level(name: Optional[str]) -> None:
 def dot_many_f32(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None) -> np.ndarray:
     """(d,) float32 x (n, d) float32 -> (n,) float32 inner products with the given kernel level.
     A 2-D query (m, d) gives (m, n) through the level's batch kernel."""
+def sum_f32(values: np.ndarray, level: Optional[str] = None) -> float:
+    """The float32 sum of every value, read once front to back with the level's kernel: the
+    read-bandwidth yardstick benchmarks set the fp32 scan against (same bytes, no multiply)."""
 def dot_many_i8(query: np.ndarray, rows: np.ndarray, level: Optional[str] = None) -> np.ndarray:
     """(d,) int8 x (n, d) int8 -> (n,) int32 inner products with the given kernel level (rows are
     packed into the gallery's 16-row tile layout first). A 2-D query (m, d) gives (m, n)."""
 
 class Gallery:
-    def __init__(self, dim: int, storage: str = "float32") -> None:
-        """storage: 'float32' (exact) or 'int8' (int8 scan + exact fp32 re-rank)."""
+    def __init__(self, dim: int, storage: str = "float32",
+                 vectors: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> None:
+        """storage: 'float32' (exact, keeps the vectors) or 'int8' (int8 scan + exact fp32
+        re-rank; keeps only the int8 codes). int8 needs ``vectors``: called from searches with
+        int64 face ids (n,), it returns their exact float32 vectors (n, dim), a row of NaN for a
+        face it no longer holds (a FaceLibrary passes its file's reader). float32 ignores it."""
     @property
     def dim(self) -> int: ...
     @property

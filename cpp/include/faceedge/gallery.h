@@ -13,7 +13,20 @@ namespace faceedge {
 
 enum class GalleryStorage : int {
   kFloat32 = 0,      // exact
-  kInt8Rerank = 1,   // int8 scan for candidates, exact fp32 re-rank of the best of them
+  kInt8Rerank = 1,   // int8 scan for candidates, exact fp32 re-rank of the best of them, the
+                     // fp32 vectors read from a VectorSource (not kept in memory)
+};
+
+// Where an int8 gallery reads the exact vectors of the faces it re-ranks: the durable store that
+// holds them anyway (a face library's SQLite file), so memory holds only the int8 codes. Called
+// during searches, from the searching thread, with the gallery's shared lock held; it must not
+// call back into the gallery's add / remove / clear.
+class VectorSource {
+ public:
+  virtual ~VectorSource() = default;
+  // The dim floats of face_ids[i] at out + i * dim, and found[i] = true; a face the source no
+  // longer holds (being removed) gets found[i] = false and is left out of the results.
+  virtual void read(const int64_t* face_ids, size_t n, float* out, bool* found) const = 0;
 };
 
 struct GalleryEntry {
@@ -38,7 +51,8 @@ struct SearchQuery {
 
 class Gallery {
  public:
-  Gallery(int dim, GalleryStorage storage);
+  // kInt8Rerank needs a source (Error kInvalidArgument without one); kFloat32 ignores it.
+  Gallery(int dim, GalleryStorage storage, std::shared_ptr<const VectorSource> source = nullptr);
   ~Gallery();
   Gallery(const Gallery&) = delete;
   Gallery& operator=(const Gallery&) = delete;

@@ -17,6 +17,7 @@ struct F32Kernels {
   SimdLevel level;
   DotManyF32 many;
   DotBatchF32 batch;
+  SumF32 sum;
 };
 struct I8Kernels {
   SimdLevel level;
@@ -26,14 +27,14 @@ struct I8Kernels {
 // Best first. Levels of one architecture are ordered, so "at or below" is a comparison.
 const F32Kernels kF32[] = {
 #if defined(__x86_64__) || defined(__i386__)
-    {SimdLevel::kAvx512, dot_many_f32_avx512, dot_batch_f32_avx512},
-    {SimdLevel::kAvx2, dot_many_f32_avx2, dot_batch_f32_avx2},
-    {SimdLevel::kSse, dot_many_f32_sse, dot_batch_f32_sse},
+    {SimdLevel::kAvx512, dot_many_f32_avx512, dot_batch_f32_avx512, sum_f32_avx512},
+    {SimdLevel::kAvx2, dot_many_f32_avx2, dot_batch_f32_avx2, sum_f32_avx2},
+    {SimdLevel::kSse, dot_many_f32_sse, dot_batch_f32_sse, sum_f32_sse},
 #endif
 #if defined(__aarch64__)
-    {SimdLevel::kNeon, dot_many_f32_neon, dot_batch_f32_neon},
+    {SimdLevel::kNeon, dot_many_f32_neon, dot_batch_f32_neon, sum_f32_neon},
 #endif
-    {SimdLevel::kSerial, dot_many_f32_serial, dot_batch_f32_serial},
+    {SimdLevel::kSerial, dot_many_f32_serial, dot_batch_f32_serial, sum_f32_serial},
 };
 
 const I8Kernels kI8[] = {
@@ -69,6 +70,7 @@ KernelTable make_table(SimdLevel level) {
   const F32Kernels& f = best(kF32, level);
   t.dot_many_f32 = f.many;
   t.dot_batch_f32 = f.batch;
+  t.sum_f32 = f.sum;
   t.f32_level = f.level;
   const I8Kernels& i = best(kI8, level);
   t.dot_tiles_i8 = i.tiles;

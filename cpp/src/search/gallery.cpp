@@ -8,8 +8,13 @@
 // product (queries are padded with zeros too).
 // The int8 store pads rows to 64 bytes too, and keeps them in tiles of 16 rows interleaved by
 // groups of four dims (the tile16 layout of kernels/kernels.h): one aligned 64-byte load then
-// feeds 16 dot products at once, with no horizontal sums. int8 mode keeps both stores: the int8
-// one is scanned, the fp32 one is read only to re-rank the candidates (memory_bytes() counts both).
+// feeds 16 dot products at once, with no horizontal sums. int8 mode keeps no fp32 copy: the few
+// candidates it re-ranks are read from its VectorSource (the library's file), so a face costs its
+// d bytes of codes plus its ids, where an fp32 copy would cost 4d more.
+//
+// Indexes: face id -> row and user key -> the user's first row are open-addressing IdMaps; a
+// user's rows are chained through next_of_user (one uint32 a row), so a face costs ~60-80 bytes
+// of ids and index, not the ~150 of node-based maps.
 //
 // Removal swaps the last row into the hole: O(1) per face, and the storage stays dense.
 #include "faceedge/gallery.h"
@@ -23,7 +28,6 @@
 #include <new>
 #include <shared_mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #if defined(__linux__)
@@ -32,6 +36,7 @@
 
 #include "faceedge/error.h"
 #include "search/dispatch.h"
+#include "search/id_map.h"
 #include "search/kernels/kernels.h"
 #include "search/topk.h"
 
@@ -44,10 +49,14 @@ constexpr int kMaxDim = 65536;  // keeps int8 sums far from the int32 limit (131
 constexpr size_t kMaxRows = std::numeric_limits<uint32_t>::max();
 // Rows per block are chosen so a block of the gallery (~128 KiB) stays in L2 while every query of
 // the batch is scored against it: the gallery is read from memory once per batch, not per query.
+// A single query reuses nothing, so it takes longer blocks (fewer kernel calls and top-k passes
+// breaking the stream); its scores (8 KiB at d = 128) still sit in L1.
 constexpr size_t kBlockBytes = size_t{128} << 10;
+constexpr size_t kSingleQueryBlockBytes = size_t{1} << 20;
 constexpr size_t kQueryChunk = 32;  // queries scored together; bounds the score buffer
 constexpr size_t kMinCandidates = 64;
 constexpr size_t kCandidatesPerUser = 8;
+constexpr uint32_t kNoRow = IdMap::kNone;
 
 // The largest float below x: "s > just_below(x)" is "s >= x".
 float just_below(float x) { return std::nextafter(x, -std::numeric_limits<float>::infinity()); }
@@ -139,13 +148,14 @@ void check_finite(const float* v, size_t n, size_t d, const char* what) {
 }  // namespace
 
 struct Gallery::Impl {
-  Impl(int dim_, GalleryStorage storage_)
+  Impl(int dim_, GalleryStorage storage_, std::shared_ptr<const VectorSource> source_)
       : dim(static_cast<size_t>(dim_)),
         storage(storage_),
         stride_f32(round_up(dim, kAlign / sizeof(float))),
         stride_i8(round_up(dim, kAlign)),
         kernels(&kernels::active_kernel_table()),
-        f32(stride_f32 * sizeof(float)),
+        source(storage_ == GalleryStorage::kInt8Rerank ? std::move(source_) : nullptr),
+        f32(storage_ == GalleryStorage::kFloat32 ? stride_f32 * sizeof(float) : 0),
         i8(storage_ == GalleryStorage::kInt8Rerank ? stride_i8 : 0),
         scratch(stride_i8) {}
 
@@ -158,8 +168,8 @@ struct Gallery::Impl {
   const int8_t* i8_tiles() const { return reinterpret_cast<const int8_t*>(i8.row(0)); }
 
   void reserve(size_t rows);
-  void undo_index(const GalleryEntry* entries, size_t ids_done, size_t users_done);
   void write_row(size_t row, const GalleryEntry& e, const float* v);
+  void unlink_user_row(size_t row);
   void move_row(size_t from, size_t to);
   size_t memory_bytes() const;
 
@@ -197,13 +207,19 @@ struct Gallery::Impl {
                    const Filter& f, std::vector<Top>& tops) const;
   void user_only(const float* q, size_t nq, int64_t user_key, float min_cosine, const Filter& f,
                  std::vector<UserTopK>& tops) const;
-  float dot(const float* q, size_t row) const {
-    float s = 0.f;
-    kernels->dot_many_f32(q, f32_row(row), 1, stride_f32, &s);
-    return s;
+  // The rows of one user that pass the filter.
+  std::vector<uint32_t> rows_of(int64_t user_key, const Filter& f) const {
+    std::vector<uint32_t> rows;
+    for (uint32_t r = user_head.find(user_key); r != kNoRow; r = next_of_user[r]) {
+      if (f.group_ok(group_keys[r])) rows.push_back(r);
+    }
+    return rows;
   }
-  size_t block_rows(size_t row_bytes) const {
-    return std::max<size_t>(16, kBlockBytes / row_bytes / 16 * 16);
+  // Exact scores of `rows` for each query; a row the source no longer holds scores NaN.
+  std::vector<float> exact(const float* q, size_t nq, const std::vector<uint32_t>& rows) const;
+  size_t block_rows(size_t row_bytes, size_t nq) const {
+    const size_t bytes = nq == 1 ? kSingleQueryBlockBytes : kBlockBytes;
+    return std::max<size_t>(16, bytes / row_bytes / 16 * 16);
   }
 
   const size_t dim;
@@ -211,52 +227,47 @@ struct Gallery::Impl {
   const size_t stride_f32;  // floats per stored row
   const size_t stride_i8;   // bytes per stored int8 row
   const kernels::KernelTable* kernels;
+  const std::shared_ptr<const VectorSource> source;  // int8 mode: the exact vectors
 
   mutable std::shared_mutex mutex;
   size_t size = 0;
-  RowStore f32;
-  RowStore i8;
+  RowStore f32;  // float32 mode only
+  RowStore i8;   // int8 mode only
   std::vector<float> scales;  // int8 mode: one per row
   std::vector<int8_t> scratch;  // one int8 row, for writers (who hold the lock): no allocation
   std::vector<int64_t> face_ids;
   std::vector<int64_t> user_keys;
   std::vector<int32_t> group_keys;
-  std::unordered_map<int64_t, uint32_t> row_of_face;
-  std::unordered_map<int64_t, std::vector<uint32_t>> rows_of_user;
+  std::vector<uint32_t> next_of_user;  // the user's next row, kNoRow at the end of the chain
+  IdMap row_of_face;
+  IdMap user_head;  // user key -> the user's first row
   // Bounds for the int8 error (only ever rise; see scan_i8).
   float max_scale = 0.f;
   float max_norm = 0.f;
 };
 
 void Gallery::Impl::reserve(size_t rows) {
-  if (rows <= f32.capacity()) return;
-  const size_t grown = std::max({rows, f32.capacity() + f32.capacity() / 2, size_t{64}});
-  f32.reserve(grown, size);
+  if (rows <= face_ids.capacity()) {
+    row_of_face.reserve(rows);
+    user_head.reserve(rows);
+    return;
+  }
+  const size_t grown = std::max({rows, face_ids.capacity() + face_ids.capacity() / 2, size_t{64}});
   if (int8()) {
     i8.reserve(round_up(grown, kernels::kTileRows), round_up(size, kernels::kTileRows));
     scales.reserve(grown);
+  } else {
+    f32.reserve(grown, size);
   }
   face_ids.reserve(grown);
   user_keys.reserve(grown);
   group_keys.reserve(grown);
-}
-
-void Gallery::Impl::undo_index(const GalleryEntry* entries, size_t ids_done, size_t users_done) {
-  for (size_t i = 0; i < ids_done; ++i) row_of_face.erase(entries[i].face_id);
-  for (size_t i = 0; i < users_done; ++i) {
-    auto it = rows_of_user.find(entries[i].user_key);
-    if (it == rows_of_user.end()) continue;
-    auto& rows = it->second;
-    rows.erase(std::remove_if(rows.begin(), rows.end(), [&](uint32_t r) { return r >= size; }),
-               rows.end());
-    if (rows.empty()) rows_of_user.erase(it);
-  }
+  next_of_user.reserve(grown);
+  row_of_face.reserve(rows);
+  user_head.reserve(rows);
 }
 
 void Gallery::Impl::write_row(size_t row, const GalleryEntry& e, const float* v) {
-  float* dst = f32_row(row);
-  std::memcpy(dst, v, dim * sizeof(float));
-  std::fill(dst + dim, dst + stride_f32, 0.f);
   if (int8()) {
     const float scale = quantize(v, dim, scratch.data());
     std::fill(scratch.begin() + dim, scratch.end(), int8_t{0});
@@ -265,49 +276,86 @@ void Gallery::Impl::write_row(size_t row, const GalleryEntry& e, const float* v)
     kernels::put_tile_row(i8_tiles(), row, stride_i8, scratch.data(), stride_i8);
     scales.push_back(scale);
     max_scale = std::max(max_scale, scale);
+  } else {
+    float* dst = f32_row(row);
+    std::memcpy(dst, v, dim * sizeof(float));
+    std::fill(dst + dim, dst + stride_f32, 0.f);
   }
   max_norm = std::max(max_norm, norm(v, dim));
   face_ids.push_back(e.face_id);
   user_keys.push_back(e.user_key);
   group_keys.push_back(e.group_key);
+  // Prepend to the user's chain (user_head was reserved: no allocation).
+  const uint32_t r = static_cast<uint32_t>(row);
+  const uint32_t head = user_head.insert(e.user_key, r);
+  next_of_user.push_back(head);
+  if (head != kNoRow) user_head.set(e.user_key, r);
 }
 
-void Gallery::Impl::move_row(size_t from, size_t to) {
-  std::memcpy(f32.row(to), f32.row(from), stride_f32 * sizeof(float));
-  if (int8()) {
-    kernels::get_tile_row(i8_tiles(), from, stride_i8, scratch.data());
-    kernels::put_tile_row(i8_tiles(), to, stride_i8, scratch.data(), stride_i8);
-    scales[to] = scales[from];
+// Takes `row` out of its user's chain (the user leaves the index with its last row).
+void Gallery::Impl::unlink_user_row(size_t row) {
+  const int64_t user = user_keys[row];
+  const uint32_t r = static_cast<uint32_t>(row);
+  const uint32_t head = user_head.find(user);
+  if (head == r) {
+    if (next_of_user[r] == kNoRow) {
+      user_head.erase(user);
+    } else {
+      user_head.set(user, next_of_user[r]);
+    }
+    return;
   }
-  face_ids[to] = face_ids[from];
-  user_keys[to] = user_keys[from];
-  group_keys[to] = group_keys[from];
-  row_of_face.find(face_ids[to])->second = static_cast<uint32_t>(to);
-  for (uint32_t& r : rows_of_user.find(user_keys[to])->second) {
-    if (r == from) {
-      r = static_cast<uint32_t>(to);
-      break;
+  for (uint32_t p = head; p != kNoRow; p = next_of_user[p]) {
+    if (next_of_user[p] == r) {
+      next_of_user[p] = next_of_user[r];
+      return;
     }
   }
 }
 
+// Row `from` (the last) moves into the hole at `to`, which is already out of every index.
+void Gallery::Impl::move_row(size_t from, size_t to) {
+  if (int8()) {
+    kernels::get_tile_row(i8_tiles(), from, stride_i8, scratch.data());
+    kernels::put_tile_row(i8_tiles(), to, stride_i8, scratch.data(), stride_i8);
+    scales[to] = scales[from];
+  } else {
+    std::memcpy(f32.row(to), f32.row(from), stride_f32 * sizeof(float));
+  }
+  const int64_t user = user_keys[from];
+  const uint32_t f = static_cast<uint32_t>(from), t = static_cast<uint32_t>(to);
+  // Whoever pointed at `from` (the user's head or the previous row of the chain) points at `to`.
+  if (user_head.find(user) == f) {
+    user_head.set(user, t);
+  } else {
+    for (uint32_t p = user_head.find(user); p != kNoRow; p = next_of_user[p]) {
+      if (next_of_user[p] == f) {
+        next_of_user[p] = t;
+        break;
+      }
+    }
+  }
+  next_of_user[to] = next_of_user[from];
+  face_ids[to] = face_ids[from];
+  user_keys[to] = user;
+  group_keys[to] = group_keys[from];
+  row_of_face.set(face_ids[to], t);
+}
+
 size_t Gallery::Impl::memory_bytes() const {
-  // Allocated capacity, not just what is in use, plus an estimate of the hash maps' nodes and
-  // buckets as libstdc++ lays them out (node = next pointer + value, rounded by malloc).
-  size_t bytes = sizeof(Impl) + f32.allocated_bytes() + i8.allocated_bytes();
-  bytes += scales.capacity() * sizeof(float) + face_ids.capacity() * sizeof(int64_t) +
-           user_keys.capacity() * sizeof(int64_t) + group_keys.capacity() * sizeof(int32_t);
-  bytes += row_of_face.bucket_count() * sizeof(void*) + row_of_face.size() * 32;
-  bytes += rows_of_user.bucket_count() * sizeof(void*) + rows_of_user.size() * 64;
-  for (const auto& kv : rows_of_user) bytes += kv.second.capacity() * sizeof(uint32_t) + 16;
-  return bytes;
+  // Allocated capacity, not just what is in use.
+  return sizeof(Impl) + f32.allocated_bytes() + i8.allocated_bytes() +
+         scales.capacity() * sizeof(float) + face_ids.capacity() * sizeof(int64_t) +
+         user_keys.capacity() * sizeof(int64_t) + group_keys.capacity() * sizeof(int32_t) +
+         next_of_user.capacity() * sizeof(uint32_t) + row_of_face.memory_bytes() +
+         user_head.memory_bytes() + scratch.capacity();
 }
 
 // Exact: every row scored in fp32, block by block, all queries of the chunk per block.
 void Gallery::Impl::scan_f32(const float* q, size_t nq, size_t k, float min_cosine,
                              const Filter& f, std::vector<UserTopK>& tops) const {
   (void)k;
-  const size_t block = block_rows(stride_f32 * sizeof(float));
+  const size_t block = block_rows(stride_f32 * sizeof(float), nq);
   std::vector<float> scores(nq * block);
   const float below_min = just_below(min_cosine);
   for (size_t b0 = 0; b0 < size; b0 += block) {
@@ -321,10 +369,41 @@ void Gallery::Impl::scan_f32(const float* q, size_t nq, size_t k, float min_cosi
   }
 }
 
-// Compressed: score every row in int8, keep the best max(64, 8k) faces by that approximate score,
-// then re-score every face of those faces' users exactly in fp32 and keep the best k users.
+std::vector<float> Gallery::Impl::exact(const float* q, size_t nq,
+                                        const std::vector<uint32_t>& rows) const {
+  const size_t n = rows.size();
+  std::vector<float> scores(nq * n, std::numeric_limits<float>::quiet_NaN());
+  if (n == 0 || nq == 0) return scores;
+  if (!int8()) {
+    for (size_t qi = 0; qi < nq; ++qi) {
+      for (size_t i = 0; i < n; ++i) {
+        kernels->dot_many_f32(q + qi * stride_f32, f32_row(rows[i]), 1, stride_f32, &scores[qi * n + i]);
+      }
+    }
+    return scores;
+  }
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = face_ids[rows[i]];
+  std::vector<float> vectors(n * dim);
+  std::unique_ptr<bool[]> found(new bool[n]());
+  source->read(ids.data(), n, vectors.data(), found.get());
+  std::vector<float> s(n);
+  for (size_t qi = 0; qi < nq; ++qi) {
+    // The queries are padded to stride_f32 with zeros; their first dim floats are the query.
+    kernels->dot_many_f32(q + qi * stride_f32, vectors.data(), n, dim, s.data());
+    for (size_t i = 0; i < n; ++i) {
+      if (found[i]) scores[qi * n + i] = s[i];
+    }
+  }
+  return scores;
+}
+
+// Compressed: score every row in int8 and keep the best max(64, 8k) faces by that approximate
+// score; read those faces' exact vectors from the source and re-score them; then re-score every
+// other face of the k users that won, so each user's reported face and cosine are its exact best.
 // If the best faces belong to fewer than k users (a few users with many faces crowd the list),
-// those queries are scanned again keeping the best max(64, 8k) users instead (UserTopK).
+// those queries are scanned again keeping the best face of each of the best max(64, 8k) users
+// instead (UserTopK).
 //
 // Threshold: an approximate score can sit below the exact one, so the int8 pass admits rows down
 // to min_cosine - slack, where slack bounds the quantisation error: with q = q' + eq and
@@ -347,13 +426,15 @@ void Gallery::Impl::scan_i8(const float* q, size_t nq, size_t k, float min_cosin
   std::vector<FaceTopK> faces(nq, FaceTopK(candidates));
   scan_approx(qi8.data(), qscale.data(), floor.data(), nq, f, faces);
 
-  std::vector<std::vector<int64_t>> users(nq);
+  std::vector<std::vector<uint32_t>> rows(nq);
   std::vector<size_t> redo;
   for (size_t qi = 0; qi < nq; ++qi) {
-    for (uint32_t row : faces[qi].rows()) users[qi].push_back(user_keys[row]);
-    std::sort(users[qi].begin(), users[qi].end());
-    users[qi].erase(std::unique(users[qi].begin(), users[qi].end()), users[qi].end());
-    if (users[qi].size() < k && faces[qi].full()) redo.push_back(qi);
+    rows[qi] = faces[qi].rows();
+    std::vector<int64_t> users;
+    for (uint32_t row : rows[qi]) users.push_back(user_keys[row]);
+    std::sort(users.begin(), users.end());
+    const size_t distinct = static_cast<size_t>(std::unique(users.begin(), users.end()) - users.begin());
+    if (distinct < k && faces[qi].full()) redo.push_back(qi);
   }
   if (!redo.empty()) {
     std::vector<int8_t> rq(redo.size() * stride_i8);
@@ -366,21 +447,29 @@ void Gallery::Impl::scan_i8(const float* q, size_t nq, size_t k, float min_cosin
     std::vector<UserTopK> by_user(redo.size(), UserTopK(candidates));
     scan_approx(rq.data(), rs.data(), rf.data(), redo.size(), f, by_user);
     for (size_t i = 0; i < redo.size(); ++i) {
-      users[redo[i]].clear();
-      for (const ScoredRow& c : by_user[i].items()) users[redo[i]].push_back(c.user_key);
+      rows[redo[i]].clear();
+      for (const ScoredRow& c : by_user[i].items()) rows[redo[i]].push_back(c.row);
     }
   }
 
   for (size_t qi = 0; qi < nq; ++qi) {
     const float* qv = q + qi * stride_f32;
-    for (int64_t user : users[qi]) {
-      const auto it = rows_of_user.find(user);
-      if (it == rows_of_user.end()) continue;
-      for (uint32_t row : it->second) {
-        if (!f.group_ok(group_keys[row])) continue;
-        const float exact = dot(qv, row);
-        if (exact >= min_cosine) tops[qi].push(user, row, exact);
+    std::vector<float> s = exact(qv, 1, rows[qi]);
+    for (size_t i = 0; i < rows[qi].size(); ++i) {
+      if (s[i] >= min_cosine) tops[qi].push(user_keys[rows[qi][i]], rows[qi][i], s[i]);
+    }
+    // The winners' other faces: a user's scores only rise, so the set of k users stays and only
+    // their faces and order can change.
+    std::vector<uint32_t> scored = rows[qi], more;
+    std::sort(scored.begin(), scored.end());
+    for (const ScoredRow& w : tops[qi].items()) {
+      for (uint32_t r : rows_of(w.user_key, f)) {
+        if (!std::binary_search(scored.begin(), scored.end(), r)) more.push_back(r);
       }
+    }
+    s = exact(qv, 1, more);
+    for (size_t i = 0; i < more.size(); ++i) {
+      if (s[i] >= min_cosine) tops[qi].push(user_keys[more[i]], more[i], s[i]);
     }
   }
 }
@@ -388,7 +477,7 @@ void Gallery::Impl::scan_i8(const float* q, size_t nq, size_t k, float min_cosin
 template <typename Top>
 void Gallery::Impl::scan_approx(const int8_t* qi8, const float* qscale, const float* floor,
                                 size_t nq, const Filter& f, std::vector<Top>& tops) const {
-  const size_t block = block_rows(stride_i8);
+  const size_t block = block_rows(stride_i8, nq);
   std::vector<int32_t> iscores(nq * block);
   std::vector<float> s(block);
   for (size_t b0 = 0; b0 < size; b0 += block) {
@@ -408,19 +497,17 @@ void Gallery::Impl::scan_approx(const int8_t* qi8, const float* qscale, const fl
 // One user's faces only (Baidu's 1:N with user_id): read through the user index, exact.
 void Gallery::Impl::user_only(const float* q, size_t nq, int64_t user_key, float min_cosine,
                               const Filter& f, std::vector<UserTopK>& tops) const {
-  const auto it = rows_of_user.find(user_key);
-  if (it == rows_of_user.end()) return;
+  const std::vector<uint32_t> rows = rows_of(user_key, f);
+  const std::vector<float> s = exact(q, nq, rows);
   for (size_t qi = 0; qi < nq; ++qi) {
-    const float* qv = q + qi * stride_f32;
-    for (uint32_t row : it->second) {
-      if (!f.group_ok(group_keys[row])) continue;
-      const float s = dot(qv, row);
-      if (s >= min_cosine) tops[qi].push(user_key, row, s);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const float score = s[qi * rows.size() + i];
+      if (score >= min_cosine) tops[qi].push(user_key, rows[i], score);
     }
   }
 }
 
-Gallery::Gallery(int dim, GalleryStorage storage) {
+Gallery::Gallery(int dim, GalleryStorage storage, std::shared_ptr<const VectorSource> source) {
   if (dim < 1 || dim > kMaxDim) {
     throw Error(ErrorCode::kInvalidArgument, "gallery dim must be in [1, " +
                                                  std::to_string(kMaxDim) + "], got " +
@@ -430,7 +517,11 @@ Gallery::Gallery(int dim, GalleryStorage storage) {
     throw Error(ErrorCode::kInvalidArgument,
                 "unknown gallery storage " + std::to_string(static_cast<int>(storage)));
   }
-  impl_ = std::make_unique<Impl>(dim, storage);
+  if (storage == GalleryStorage::kInt8Rerank && !source) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "int8 storage re-ranks with exact vectors read from a vector source; none given");
+  }
+  impl_ = std::make_unique<Impl>(dim, storage, std::move(source));
 }
 
 Gallery::~Gallery() = default;
@@ -466,29 +557,20 @@ void Gallery::add(const GalleryEntry* entries, const float* vectors, size_t n) {
     throw Error(ErrorCode::kInvalidArgument, "gallery would exceed " + std::to_string(kMaxRows) + " faces");
   }
   g.reserve(g.size + n);  // may throw bad_alloc; changes no content
-  size_t ids_done = 0, users_done = 0;
-  try {
-    g.row_of_face.reserve(g.size + n);
-    for (; ids_done < n; ++ids_done) {
-      const int64_t id = entries[ids_done].face_id;
-      const auto [it, fresh] = g.row_of_face.emplace(id, static_cast<uint32_t>(g.size + ids_done));
-      if (!fresh) {
-        const bool in_batch = it->second >= g.size;
-        throw Error(ErrorCode::kInvalidArgument,
-                    "face_id " + std::to_string(id) +
-                        (in_batch ? " appears twice in one add" : " is already in the gallery") +
-                        "; nothing was added");
-      }
+  // Storage and index capacity are reserved: below, only a duplicate id throws, and it undoes
+  // the ids it entered first.
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t id = entries[i].face_id;
+    const uint32_t had = g.row_of_face.insert(id, static_cast<uint32_t>(g.size + i));
+    if (had != kNoRow) {
+      const bool in_batch = had >= g.size;
+      for (size_t u = 0; u < i; ++u) g.row_of_face.erase(entries[u].face_id);
+      throw Error(ErrorCode::kInvalidArgument,
+                  "face_id " + std::to_string(id) +
+                      (in_batch ? " appears twice in one add" : " is already in the gallery") +
+                      "; nothing was added");
     }
-    for (; users_done < n; ++users_done) {
-      g.rows_of_user[entries[users_done].user_key].push_back(
-          static_cast<uint32_t>(g.size + users_done));
-    }
-  } catch (...) {
-    g.undo_index(entries, ids_done, users_done);
-    throw;
   }
-  // Storage and metadata capacity are reserved: nothing below allocates or throws.
   for (size_t i = 0; i < n; ++i) g.write_row(g.size + i, entries[i], vectors + i * d);
   g.size += n;
 }
@@ -498,26 +580,17 @@ size_t Gallery::remove(const int64_t* face_ids, size_t n) {
   std::unique_lock lock(g.mutex);
   size_t removed = 0;
   for (size_t i = 0; i < n; ++i) {
-    const auto it = g.row_of_face.find(face_ids[i]);
-    if (it == g.row_of_face.end()) continue;
-    const size_t row = it->second;
+    const uint32_t row = g.row_of_face.find(face_ids[i]);
+    if (row == kNoRow) continue;
     const size_t last = g.size - 1;
-    g.row_of_face.erase(it);
-    const auto user = g.rows_of_user.find(g.user_keys[row]);
-    if (user != g.rows_of_user.end()) {
-      auto& rows = user->second;
-      const auto pos = std::find(rows.begin(), rows.end(), static_cast<uint32_t>(row));
-      if (pos != rows.end()) {
-        *pos = rows.back();
-        rows.pop_back();
-      }
-      if (rows.empty()) g.rows_of_user.erase(user);
-    }
+    g.row_of_face.erase(face_ids[i]);
+    g.unlink_user_row(row);
     if (row != last) g.move_row(last, row);
     if (g.int8()) g.scales.pop_back();
     g.face_ids.pop_back();
     g.user_keys.pop_back();
     g.group_keys.pop_back();
+    g.next_of_user.pop_back();
     g.size = last;
     ++removed;
   }
@@ -533,8 +606,9 @@ void Gallery::clear() {
   for (auto* v : {&g.face_ids, &g.user_keys}) std::vector<int64_t>().swap(*v);
   std::vector<int32_t>().swap(g.group_keys);
   std::vector<float>().swap(g.scales);
-  std::unordered_map<int64_t, uint32_t>().swap(g.row_of_face);
-  std::unordered_map<int64_t, std::vector<uint32_t>>().swap(g.rows_of_user);
+  std::vector<uint32_t>().swap(g.next_of_user);
+  g.row_of_face.clear();
+  g.user_head.clear();
   g.max_scale = 0.f;
   g.max_norm = 0.f;
 }

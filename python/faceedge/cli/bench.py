@@ -43,7 +43,9 @@ def _synthetic_gallery(core, size: int, dim: int, storage: str):
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((size, dim), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    gallery = core.Gallery(dim, storage)
+    # int8 reads its re-rank candidates' exact vectors back by face id (here face id = row;
+    # a FaceLibrary reads them from its file).
+    gallery = core.Gallery(dim, storage, lambda face_ids: vectors[face_ids])
     ids = np.arange(size, dtype=np.int64)
     gallery.add(ids, ids, np.zeros(size, dtype=np.int32), vectors)
     return gallery

@@ -13,8 +13,10 @@ Every changing call runs in three steps:
 3. under the library's write lock, one store transaction re-checks everything and writes; only
    after its COMMIT returned are the gallery and catalog updated.
 
-So a call that raises changed nothing, and a call that returned is on disk. Searches never wait
-for the store: they read the gallery (a readers-writer lock in C++) and the catalog.
+So a call that raises changed nothing, and a call that returned is on disk. float32 searches
+never wait for the store: they read the gallery (a readers-writer lock in C++) and the catalog.
+int8 searches also read their few dozen re-rank candidates' vectors back from the store
+(``Store.vectors``, under its lock), so one may wait for a commit in progress.
 
 Decision: ``add_user`` into a group that does not exist creates the group (as Baidu's v2 did, and
 as a gate that enrols on first sight expects); ``update_user`` with ``action_type="REPLACE"`` too.
@@ -126,7 +128,9 @@ class FaceLibrary:
         engine: the :class:`~faceedge.FaceEngine` that detects and embeds. A library remembers
             its embedder: opening it with an engine on another embedder is 229021.
         storage: the gallery's vector storage, ``"float32"`` (exact scan) or ``"int8"`` (int8
-            scan of the candidates, then an exact float32 re-rank). The file remembers the last
+            scan, then an exact float32 re-rank of the best candidates with their vectors read
+            back from this file: memory holds a quarter of the vectors' bytes, searches touch
+            the file for a few dozen rows each). The file remembers the last
             one given; None (default) uses it, ``"float32"`` for a new file. The file always
             holds float32 vectors, so switching costs only the in-memory rebuild.
         calibration: a ``faces`` calibration file (``faceedge calibrate faces``) setting this
@@ -191,7 +195,7 @@ class FaceLibrary:
         """Release the file and the in-memory gallery (idempotent)."""
         with self._write_lock:
             self._store.close()
-            self._gallery = self._core.Gallery(self._dim, self._storage)
+            self._gallery = self._new_gallery()
 
     def __enter__(self) -> "FaceLibrary":
         return self
@@ -223,8 +227,14 @@ class FaceLibrary:
         if self._store.closed:
             raise error(229023, f"{self.path} was closed")
 
+    def _new_gallery(self):
+        # int8: the gallery keeps only int8 codes and reads its re-rank candidates' exact vectors
+        # back from this library's file (Store.vectors), the one fp32 copy.
+        vectors = self._store.vectors if self._storage == "int8" else None
+        return self._core.Gallery(self._dim, self._storage, vectors)
+
     def _build(self, snap: Snapshot):
-        gallery = self._core.Gallery(self._dim, self._storage)
+        gallery = self._new_gallery()
         if len(snap.face_ids):
             gallery.add(snap.face_ids, snap.user_keys, snap.group_keys, snap.vectors)
         return gallery, _Catalog(snap)

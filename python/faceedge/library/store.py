@@ -457,6 +457,36 @@ class Store:
             for parts, dtype in zip(zip(*chunks), (np.int64, np.int64, np.int32, np.float32)))
         return Snapshot(groups, users, face_ids, user_keys, group_keys, vectors)
 
+    def vectors(self, face_ids: np.ndarray) -> np.ndarray:
+        """The embeddings of these faces, float32 (n, dim) in the order asked; a face the file
+        does not hold (removed) gets a row of NaN.
+
+        The int8 gallery's exact re-rank reads its few candidates here (its vector source), so
+        the fp32 vectors live only in this file, not in memory as well."""
+        wanted = np.asarray(face_ids, dtype=np.int64).ravel()
+        out = np.full((len(wanted), self.dim), np.nan, np.float32)
+        keys = np.unique(wanted).tolist()
+        row_bytes = self.dim * 4
+        found, blobs = [], []
+        with self.read() as tx:
+            for start in range(0, len(keys), 500):  # under SQLite's bound-parameter limit
+                part = keys[start:start + 500]
+                for face_id, blob in tx._c.execute(
+                        "SELECT face_id, embedding FROM faces WHERE face_id IN "
+                        f"({','.join('?' * len(part))})", part):
+                    if len(blob) == row_bytes:
+                        found.append(face_id)
+                        blobs.append(blob)
+        if found:
+            have = np.array(found, np.int64)
+            order = np.argsort(have)
+            have = have[order]
+            vectors = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(found), self.dim)[order]
+            pos = np.minimum(np.searchsorted(have, wanted), len(have) - 1)
+            hit = have[pos] == wanted
+            out[hit] = vectors[pos[hit]]
+        return out
+
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` ("ok" when the file is sound)."""
         with self.read() as tx:

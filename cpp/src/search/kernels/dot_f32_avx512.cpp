@@ -2,17 +2,23 @@
 // -mavx512vl).
 // Instructions: vmovups zmm and masked zero-filling loads (vmovups zmm{k}{z}), vfmadd231ps zmm,
 // vextractf32x8 (DQ) then vhaddps ymm to reduce.
-// Accumulates: dot_many keeps four rows in flight, one 16-lane float accumulator per row.
+// Accumulates: dot_many reads one row after the other, front to back, with two 16-lane
+// accumulators per row, and reduces four rows' sums together. Reading four rows side by side
+// (one accumulator each, the loads hopping between four streams 4*d bytes apart) measured 2.5x
+// slower out of DRAM on AMD Zen 4: the hardware prefetcher follows one ascending stream, not four
+// interleaved ones, so a single query ran at a third of the memory's speed.
 // dot_batch is register-blocked: 4 queries x 4 rows = 16 zmm accumulators, so each 64-byte load
 // of a row feeds four FMAs (a plain query-after-query loop needs one load per FMA and is bound by
 // L1/L2 bandwidth, not by the FMA units). Lanes are summed once per dot product at the end.
 // Tails: the last d % 16 elements use a masked load (masked-off lanes read as zero and cannot
 // fault); rows left over from the groups of four, and queries left over from the groups of four,
 // take the narrower paths.
-// Prefetch: dot_many relies on the hardware prefetcher (software prefetch measured no better
-// from 256-byte to 2 KiB rows). dot_batch prefetches the rows just past its own n: the gallery's
-// next block, fetched while this one is still being reused by the later query groups (~7% on
-// 1M x 128, batch 32).
+// Prefetch: dot_many relies on the hardware prefetcher, which its single ascending stream keeps
+// fed (software prefetch 1-16 KiB ahead, to L1 or L2, measured no better or worse). dot_batch
+// prefetches the rows just past its own n: the gallery's next block, fetched while this one is
+// still being reused by the later query groups (~7% on 1M x 128, batch 32).
+// sum_f32 (the benchmarks' read-bandwidth yardstick) reads like dot_many: 128-byte steps, two
+// accumulators, the masked tail.
 #include <immintrin.h>
 
 // GCC 12's AVX-512 intrinsics pass _mm512_undefined_*() as the unused merge source, which its own
@@ -48,42 +54,40 @@ inline __m128 reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
   return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
 }
 
+// One dot product over d floats, left in 16 lanes. The row is read front to back in 128-byte
+// steps (two accumulators, so consecutive FMAs do not wait on each other), then one more whole
+// step and the masked tail.
+struct Row {
+  explicit Row(size_t d) : d32(d & ~size_t(31)), d16(d & ~size_t(15)), m(tail_mask(d - d16)) {}
+  __m512 dot(const float* q, const float* r) const {
+    __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
+    for (size_t i = 0; i < d32; i += 32) {
+      a = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(r + i), a);
+      b = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 16), _mm512_loadu_ps(r + i + 16), b);
+    }
+    if (d32 != d16) a = _mm512_fmadd_ps(_mm512_loadu_ps(q + d32), _mm512_loadu_ps(r + d32), a);
+    if (m) b = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + d16), _mm512_maskz_loadu_ps(m, r + d16), b);
+    return _mm512_add_ps(a, b);
+  }
+  size_t d32, d16;
+  __mmask16 m;
+};
+
 }  // namespace
 
 void dot_many_f32_avx512(const float* q, const float* rows, size_t n, size_t d, float* out) {
-  const size_t dv = d & ~size_t(15);
-  const __mmask16 m = tail_mask(d - dv);
-  const __m512 qt = _mm512_maskz_loadu_ps(m, q + dv);
+  const Row shape(d);
   size_t j = 0;
   for (; j + 4 <= n; j += 4) {
     const float* r0 = rows + j * d;
-    const float* r1 = r0 + d;
-    const float* r2 = r1 + d;
-    const float* r3 = r2 + d;
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),
-           a3 = _mm512_setzero_ps();
-    for (size_t i = 0; i < dv; i += 16) {
-      const __m512 qv = _mm512_loadu_ps(q + i);
-      a0 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r0 + i), a0);
-      a1 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r1 + i), a1);
-      a2 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r2 + i), a2);
-      a3 = _mm512_fmadd_ps(qv, _mm512_loadu_ps(r3 + i), a3);
-    }
-    if (m) {
-      a0 = _mm512_fmadd_ps(qt, _mm512_maskz_loadu_ps(m, r0 + dv), a0);
-      a1 = _mm512_fmadd_ps(qt, _mm512_maskz_loadu_ps(m, r1 + dv), a1);
-      a2 = _mm512_fmadd_ps(qt, _mm512_maskz_loadu_ps(m, r2 + dv), a2);
-      a3 = _mm512_fmadd_ps(qt, _mm512_maskz_loadu_ps(m, r3 + dv), a3);
-    }
+    // Each row is finished before the next begins: the four sums are only reduced together.
+    const __m512 a0 = shape.dot(q, r0);
+    const __m512 a1 = shape.dot(q, r0 + d);
+    const __m512 a2 = shape.dot(q, r0 + 2 * d);
+    const __m512 a3 = shape.dot(q, r0 + 3 * d);
     _mm_storeu_ps(out + j, reduce4(a0, a1, a2, a3));
   }
-  for (; j < n; ++j) {
-    const float* r0 = rows + j * d;
-    __m512 a0 = _mm512_setzero_ps();
-    for (size_t i = 0; i < dv; i += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(r0 + i), a0);
-    if (m) a0 = _mm512_fmadd_ps(qt, _mm512_maskz_loadu_ps(m, r0 + dv), a0);
-    out[j] = hsum(a0);
-  }
+  for (; j < n; ++j) out[j] = hsum(shape.dot(q, rows + j * d));
 }
 
 void dot_batch_f32_avx512(const float* queries, size_t nq, const float* rows, size_t n, size_t d,
@@ -147,6 +151,22 @@ void dot_batch_f32_avx512(const float* queries, size_t nq, const float* rows, si
     }
   }
   for (; qi < nq; ++qi) dot_many_f32_avx512(queries + qi * d, rows, n, d, out + qi * n);
+}
+
+float sum_f32_avx512(const float* x, size_t n) {
+  // Two accumulators in 128-byte steps, like Row::dot's loop (four measured a few % slower).
+  __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a = _mm512_add_ps(a, _mm512_loadu_ps(x + i));
+    b = _mm512_add_ps(b, _mm512_loadu_ps(x + i + 16));
+  }
+  if (i + 16 <= n) {
+    a = _mm512_add_ps(a, _mm512_loadu_ps(x + i));
+    i += 16;
+  }
+  if (i < n) b = _mm512_add_ps(b, _mm512_maskz_loadu_ps(tail_mask(n - i), x + i));
+  return hsum(_mm512_add_ps(a, b));
 }
 
 }  // namespace faceedge::kernels

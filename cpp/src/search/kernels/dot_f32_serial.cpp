@@ -24,4 +24,10 @@ void dot_batch_f32_serial(const float* queries, size_t nq, const float* rows, si
   for (size_t i = 0; i < nq; ++i) dot_many_f32_serial(queries + i * d, rows, n, d, out + i * n);
 }
 
+float sum_f32_serial(const float* x, size_t n) {
+  float sum = 0.f;
+  for (size_t i = 0; i < n; ++i) sum += x[i];
+  return sum;
+}
+
 }  // namespace faceedge::kernels

@@ -5,6 +5,9 @@
 //   dot_many_*  one query (d) x n rows (n x d, contiguous)          -> out[n]
 //   dot_batch_* nq queries (nq x d) x n rows (n x d), out row-major -> out[nq x n]
 //   dot_tiles_i8 nq queries (nq x d) x ntiles tiles of 16 rows     -> out[nq x 16*ntiles]
+//   sum_f32     the sum of n floats, read once front to back: not used by the search, it is the
+//               read-bandwidth yardstick benchmarks put the f32 scan against (same bytes, same
+//               access order, no multiply).
 // int8 rows are stored in tiles ("tile16"): for each group of four dims g, the four bytes of
 // each of 16 rows sit together, tile[g*64 + r*4 + b] = row r, dim 4g+b; d is a multiple of 4
 // (callers pad with zeros; put_tile_row does it). One 64-byte load then holds 16 rows' next four
@@ -23,7 +26,8 @@ namespace faceedge::kernels {
   void dot_batch_f32_##isa(const float* queries, size_t nq, const float* rows, size_t n,       \
                            size_t d, float* out);                                              \
   void dot_tiles_i8_##isa(const int8_t* queries, size_t nq, const int8_t* tiles,              \
-                          size_t ntiles, size_t d, int32_t* out);
+                          size_t ntiles, size_t d, int32_t* out);                      \
+  float sum_f32_##isa(const float* x, size_t n);
 
 FACEEDGE_DECLARE_KERNELS(serial)
 #if defined(__x86_64__) || defined(__i386__)
