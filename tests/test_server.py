@@ -325,9 +325,9 @@ def test_the_listening_socket_turns_nagle_off():
     waited ~40 ms for the client's delayed ACK. Accepted sockets inherit the listener's option."""
     import socket
 
-    from faceedge.server.runner import _listening_socket
+    from faceedge.server.runner import listening_socket
 
-    sock = _listening_socket("127.0.0.1", 0)
+    sock = listening_socket("127.0.0.1", 0)
     try:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:

@@ -3,7 +3,8 @@
 Keys (the ``API Key`` / ``Secret Key`` pairs clients get tokens with) come from, in order:
 ``--api-key`` with ``--secret-key``; ``--keys-file`` (a JSON object ``{"api_key": "secret_key"}``
 or lines ``API_KEY SECRET_KEY``); ``$FACEEDGE_API_KEY`` with ``$FACEEDGE_SECRET_KEY``. A server
-without keys does not start. The file and the environment keep secrets out of ``ps``.
+without keys does not start. Use the file or the environment: a secret on the command line is
+visible to every local user in ``ps`` (a warning says so).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ DEFAULT_PORT = 8300
 # not import Starlette.
 DEFAULT_MAX_BODY_MB = 32.0
 DEFAULT_CONCURRENCY = 4
+DEFAULT_HEADER_TIMEOUT = 10.0     # faceedge.server.connections
+DEFAULT_MAX_PER_CLIENT = 64
+DEFAULT_MAX_CONNECTIONS = 1000
 
 
 def read_keys(args: argparse.Namespace) -> Dict[str, str]:
@@ -31,6 +35,9 @@ def read_keys(args: argparse.Namespace) -> Dict[str, str]:
     if bool(args.api_key) != bool(args.secret_key):
         raise error(229014, "give --api-key and --secret-key together")
     if args.api_key:
+        print("faceedge serve: warning: --secret-key puts the secret in the process list (ps) "
+              "for every local user to read; use --keys-file or $FACEEDGE_SECRET_KEY",
+              file=sys.stderr, flush=True)
         return {args.api_key: args.secret_key}
     if args.keys_file:
         return _keys_from_file(Path(args.keys_file))
@@ -72,15 +79,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from ..compat.service import BaiduFaceService
 
     try:
-        from ..server import create_app, run
+        from ..server import ConnectionGate, create_app, listening_socket, run
     except ImportError as exc:
         fail(229014, f"faceedge serve needs the [server] extra (pip install 'faceedge[server]'): "
                      f"{exc}")
         return 2
     keys = read_keys(args)  # before loading any model, so a missing key fails fast
-    if min(args.max_body_mb, args.concurrency, args.token_ttl, args.body_timeout) <= 0:
-        raise error(229014, "--max-body-mb, --concurrency, --token-ttl and --body-timeout must "
-                            "be > 0")
+    if min(args.max_body_mb, args.concurrency, args.token_ttl, args.body_timeout,
+           args.header_timeout, args.max_connections, args.max_connections_per_client) <= 0:
+        raise error(229014, "--max-body-mb, --concurrency, --token-ttl, --body-timeout, "
+                            "--header-timeout, --max-connections and "
+                            "--max-connections-per-client must be > 0")
     engine = engine_from_args(args)
     service = BaiduFaceService(engine, library_path=args.library, allow_url=args.allow_url)
     info = service.library.info()  # opened now, so a locked or foreign file fails at start
@@ -89,12 +98,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(service, keys, max_body_bytes=int(args.max_body_mb * 1024 * 1024),
                      token_ttl=args.token_ttl, concurrency=args.concurrency,
                      body_timeout=args.body_timeout, close_service=True)
-    print(f"faceedge serve: http://{args.host}:{args.port} (library {info['path']}: "
+    gate = ConnectionGate(header_timeout=args.header_timeout,
+                          max_connections=args.max_connections,
+                          max_per_client=args.max_connections_per_client)
+    sock = listening_socket(args.host, args.port)  # bound first: --port 0 prints the real port
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"faceedge serve: http://{host}:{port} (library {info['path']}: "
           f"{info['groups']} groups, {info['users']} users, {info['faces']} faces; "
-          f"{len(keys)} client key(s); URL images {'allowed' if args.allow_url else 'refused'})",
-          file=sys.stderr, flush=True)
+          f"{len(keys)} client key(s); URL images {'allowed' if args.allow_url else 'refused'}; "
+          f"at most {gate.max_connections} connections, {gate.max_per_client} per client, "
+          f"request heads within {gate.header_timeout:g} s)", file=sys.stderr, flush=True)
     try:
-        run(app, host=args.host, port=args.port, log_level=args.log_level)
+        run(app, log_level=args.log_level, gate=gate, sock=sock)
     finally:
         service.close()
     return 0
@@ -109,15 +125,31 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="address to listen on (default: %(default)s; plain HTTP, so keep it on "
                         "loopback or a trusted network)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="(default: %(default)s)")
-    p.add_argument("--api-key", help="a client's API Key (with --secret-key)")
-    p.add_argument("--secret-key", help="that client's Secret Key")
     p.add_argument("--keys-file", metavar="FILE",
-                   help="client keys: JSON {api_key: secret_key} or lines 'API_KEY SECRET_KEY'")
+                   help="client keys: JSON {api_key: secret_key} or lines 'API_KEY SECRET_KEY' "
+                        "(preferred, with $FACEEDGE_API_KEY / $FACEEDGE_SECRET_KEY: both keep "
+                        "the secret out of the process list)")
+    p.add_argument("--api-key", help="a client's API Key (with --secret-key)")
+    p.add_argument("--secret-key",
+                   help="that client's Secret Key; visible to every local user in ps, so "
+                        "prefer --keys-file or $FACEEDGE_SECRET_KEY")
     p.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_MB,
                    help="largest request body in MiB (default: %(default)s)")
     p.add_argument("--body-timeout", type=float, default=60.0,
                    help="seconds a request body may take to arrive; a stalled client then gets "
                         "216100 (default: %(default)s)")
+    p.add_argument("--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT,
+                   help="seconds a request's line and headers may take to arrive, from the "
+                        "connection opening or the previous reply; slower connections are "
+                        "closed (default: %(default)s)")
+    p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
+                   help="open connections in all; further cut to half the file descriptors "
+                        "left under ulimit -n. When full, a connection with no request in "
+                        "progress makes room, else the new one is refused "
+                        "(default: %(default)s)")
+    p.add_argument("--max-connections-per-client", type=int, default=DEFAULT_MAX_PER_CLIENT,
+                   help="open connections per client IP address; more are refused "
+                        "(default: %(default)s)")
     p.add_argument("--token-ttl", type=float, default=30 * 24 * 3600,
                    help="access token lifetime in seconds (default: 30 days, as Baidu)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
