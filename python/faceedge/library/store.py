@@ -40,6 +40,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..errors import FaceEdgeError, error
+from .permissions import create_private, warn_if_readable_by_others
 
 __all__ = ["Store", "Txn", "Snapshot", "UserRow", "FaceRow", "SCHEMA_VERSION", "APPLICATION_ID"]
 
@@ -279,6 +280,14 @@ class Store:
         self.embedder = str(embedder)
         self.dim = int(dim)
         self._lock = threading.RLock()
+        try:
+            # Embeddings are biometric data: a new file is the owner's only (SQLite gives the
+            # -wal and -shm files the database file's mode). An old, wider one is warned about.
+            if not create_private(self.path):
+                warn_if_readable_by_others([self.path, Path(f"{self.path}-wal"),
+                                            Path(f"{self.path}-shm")])
+        except OSError:
+            pass  # sqlite3.connect below reports an unusable path with its code
         try:
             self._conn: Optional[sqlite3.Connection] = sqlite3.connect(
                 str(self.path), timeout=OPEN_TIMEOUT if timeout is None else timeout,
