@@ -280,14 +280,13 @@ class Store:
         self.embedder = str(embedder)
         self.dim = int(dim)
         self._lock = threading.RLock()
+        # Embeddings are biometric data: a new file is the owner's only (SQLite gives the -wal
+        # and -shm files the database file's mode). An old, wider library is warned about once
+        # it is known to be a library.
         try:
-            # Embeddings are biometric data: a new file is the owner's only (SQLite gives the
-            # -wal and -shm files the database file's mode). An old, wider one is warned about.
-            if not create_private(self.path):
-                warn_if_readable_by_others([self.path, Path(f"{self.path}-wal"),
-                                            Path(f"{self.path}-shm")])
+            created = create_private(self.path)
         except OSError:
-            pass  # sqlite3.connect below reports an unusable path with its code
+            created = False  # sqlite3.connect below reports an unusable path with its code
         try:
             self._conn: Optional[sqlite3.Connection] = sqlite3.connect(
                 str(self.path), timeout=OPEN_TIMEOUT if timeout is None else timeout,
@@ -300,6 +299,9 @@ class Store:
             self._conn.close()
             self._conn = None
             raise
+        if not created:
+            warn_if_readable_by_others([self.path, Path(f"{self.path}-wal"),
+                                        Path(f"{self.path}-shm")])
 
     # ---- open / close ---------------------------------------------------------------------
 
