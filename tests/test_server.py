@@ -174,6 +174,33 @@ def test_a_body_of_the_wrong_shape_gets_216100(server, token, obama):
     assert face(server, "match", token, json=[1, 2])["error_code"] == 216100
 
 
+@pytest.mark.parametrize("data", [
+    b"[" * 200_000,                                  # the audit's body
+    b"{\"a\":" * 65 + b"1" + b"}" * 65,              # one level past the bound, well formed
+    b"[" * 900 + b"]" * 900,                         # under Python's recursion limit, still refused
+])
+def test_deeply_nested_json_gets_216100_without_a_traceback(server, token, data, caplog):
+    with caplog.at_level("DEBUG", logger="faceedge.server"):
+        body = face(server, "detect", token, data=data,
+                    headers={"Content-Type": "application/json"})
+    assert body["error_code"] == 216100 and "nests JSON more than 64" in body["error_msg"]
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
+
+
+def test_the_depth_scan_ignores_brackets_in_strings_and_counts_real_nesting():
+    from faceedge.server.body import MAX_JSON_DEPTH, json_depth_exceeds, parse_body
+
+    deep_ok = b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH
+    assert not json_depth_exceeds(deep_ok, MAX_JSON_DEPTH)
+    assert parse_body(deep_ok, "application/json")
+    assert json_depth_exceeds(b"[" + deep_ok + b"]", MAX_JSON_DEPTH)
+    in_string = b'{"image": "' + b"[" * 5000 + b'\\\\", "x": "\\"[{"}'  # a string ending in an escaped backslash, then one starting with an escaped quote
+    assert not json_depth_exceeds(in_string, MAX_JSON_DEPTH)
+    assert parse_body(in_string, "application/json")["image"].startswith("[[[")
+    # Many brackets side by side are not deep.
+    assert not json_depth_exceeds(b"[" + b"[]," * 10000 + b"[]]", MAX_JSON_DEPTH)
+
+
 def test_form_bodies_are_read(server, token):
     assert face(server, "faceset/group/add", token, data={"group_id": "from_form"})[
         "error_code"] == 0
