@@ -359,3 +359,39 @@ def test_the_listening_socket_turns_nagle_off():
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
         sock.close()
+
+
+# ---- keys on the command line ----------------------------------------------------------------------
+
+def test_a_secret_on_the_command_line_is_warned_about_and_the_file_form_is_not(tmp_path, capsys,
+                                                                              monkeypatch):
+    import argparse
+
+    from faceedge.cli.serve import read_keys
+
+    monkeypatch.delenv("FACEEDGE_API_KEY", raising=False)
+    monkeypatch.delenv("FACEEDGE_SECRET_KEY", raising=False)
+    args = argparse.Namespace(api_key="k", secret_key="s", keys_file=None)
+    assert read_keys(args) == {"k": "s"}
+    err = capsys.readouterr().err
+    assert "warning" in err and "process list" in err and "--keys-file" in err
+    keys = tmp_path / "keys"
+    keys.write_text("k2 s2\n")
+    assert read_keys(argparse.Namespace(api_key=None, secret_key=None,
+                                        keys_file=str(keys))) == {"k2": "s2"}
+    monkeypatch.setenv("FACEEDGE_API_KEY", "k3")
+    monkeypatch.setenv("FACEEDGE_SECRET_KEY", "s3")
+    assert read_keys(argparse.Namespace(api_key=None, secret_key=None,
+                                        keys_file=None)) == {"k3": "s3"}
+    assert capsys.readouterr().err == ""
+
+
+def test_serve_help_puts_the_keys_file_before_the_command_line_secret(capsys):
+    from faceedge.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    assert out.index("--keys-file") < out.index("--api-key") < out.index("--secret-key")
+    for option in ("--header-timeout", "--max-connections", "--max-connections-per-client"):
+        assert option in out

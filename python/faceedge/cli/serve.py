@@ -91,7 +91,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                             "--header-timeout, --max-connections and "
                             "--max-connections-per-client must be > 0")
     engine = engine_from_args(args)
-    service = BaiduFaceService(engine, library_path=args.library, allow_url=args.allow_url)
+    service = BaiduFaceService(engine, library_path=args.library,
+                                allow_url=args.allow_url or False)
     info = service.library.info()  # opened now, so a locked or foreign file fails at start
     # The app closes the library when uvicorn shuts down (SIGINT / SIGTERM): uvicorn then
     # re-raises the signal, so code after run() may never execute.
@@ -106,7 +107,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"faceedge serve: http://{host}:{port} (library {info['path']}: "
           f"{info['groups']} groups, {info['users']} users, {info['faces']} faces; "
-          f"{len(keys)} client key(s); URL images {'allowed' if args.allow_url else 'refused'}; "
+          f"{len(keys)} client key(s); URL images {'from ' + args.allow_url + ' addresses' if args.allow_url else 'refused'}; "
           f"at most {gate.max_connections} connections, {gate.max_per_client} per client, "
           f"request heads within {gate.header_timeout:g} s)", file=sys.stderr, flush=True)
     try:
@@ -154,8 +155,11 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="access token lifetime in seconds (default: 30 days, as Baidu)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
                    help="engine calls run at once (default: %(default)s)")
-    p.add_argument("--allow-url", action="store_true",
-                   help="download image_type=URL images (refused by default: offline device)")
+    p.add_argument("--allow-url", nargs="?", const="public", default=None,
+                   choices=("public", "private", "any"),
+                   help="download image_type=URL images (refused by default: offline device) "
+                        "from public addresses; 'private' also from private ranges (a LAN "
+                        "camera server), 'any' also from loopback and link-local ones")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"),
                    help="uvicorn's log level (default: %(default)s)")

@@ -55,14 +55,15 @@ class AipFace:
             :func:`default_library_path` (opened on the first library call).
         engine: a :class:`~faceedge.FaceEngine` to use; built from ``models`` when None.
         allow_url: download ``image_type=URL`` images (refused by default: the device is
-            offline).
+            offline); ``True`` / ``"public"``, ``"private"`` or ``"any"`` say from which
+            addresses (:class:`~faceedge.compat.BaiduFaceService`).
     """
 
     def __init__(self, appId: str, apiKey: str, secretKey: str, *,
                  service: Optional[BaiduFaceService] = None,
                  library: Union[None, FaceLibrary, str, "os.PathLike[str]"] = None,
                  engine: Optional[FaceEngine] = None, models: ModelsArg = None,
-                 allow_url: bool = False) -> None:
+                 allow_url: Union[bool, str] = False) -> None:
         self._appId = str(appId).strip()
         self._apiKey = str(apiKey).strip()
         self._secretKey = str(secretKey).strip()

@@ -76,7 +76,7 @@ def _image(service: "BaiduFaceService", body: Mapping[str, Any], label: str = ""
     from .urls import fetch_image
 
     try:
-        return fetch_image(image, service.url_timeout), None
+        return fetch_image(image, service.url_timeout, policy=service.url_policy), None
     except FaceEdgeError as exc:
         raise (exc.with_context(label.rstrip(": ")) if label else exc) from None
 

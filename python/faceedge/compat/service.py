@@ -19,7 +19,7 @@ from ..library import FaceLibrary
 from ..models import ModelsArg
 from .endpoints import HANDLERS, OFFLINE
 from .envelope import failure, new_log_id, success
-from .urls import DEFAULT_URL_TIMEOUT
+from .urls import DEFAULT_URL_TIMEOUT, url_policy
 
 __all__ = ["BaiduFaceService"]
 
@@ -38,7 +38,10 @@ class BaiduFaceService:
             :meth:`close`); give ``library`` or ``library_path``, not both. Without either, the
             library endpoints answer 216102.
         allow_url: download ``image_type=URL`` images (http/https, at most 10 MB, within
-            ``url_timeout`` seconds). Off by default: the device is offline.
+            ``url_timeout`` seconds). Off by default: the device is offline. ``True`` (or
+            ``"public"``) fetches from public addresses only; ``"private"`` also from private
+            ranges (a LAN camera server); ``"any"`` also from loopback and link-local
+            addresses (see :mod:`faceedge.compat.urls`).
         engine_options: further :class:`~faceedge.FaceEngine` arguments (providers, threads...).
 
     Thread-safe: the engine and the library are.
@@ -47,7 +50,7 @@ class BaiduFaceService:
     def __init__(self, engine: Optional[FaceEngine] = None, library: Optional[FaceLibrary] = None,
                  *, models: ModelsArg = None,
                  library_path: Union[None, str, "os.PathLike[str]"] = None,
-                 allow_url: bool = False, url_timeout: float = DEFAULT_URL_TIMEOUT,
+                 allow_url: Union[bool, str] = False, url_timeout: float = DEFAULT_URL_TIMEOUT,
                  engine_options: Optional[Dict[str, Any]] = None) -> None:
         if library is not None and library_path is not None:
             raise error(229014, "give library (an open FaceLibrary) or library_path, not both")
@@ -57,7 +60,8 @@ class BaiduFaceService:
             raise error(229014, f"url_timeout must be a number of seconds > 0, got {url_timeout!r}")
         self.engine = engine if engine is not None else FaceEngine(models=models,
                                                                    **(engine_options or {}))
-        self.allow_url = bool(allow_url)
+        self.url_policy = url_policy(allow_url)  # None: URLs refused
+        self.allow_url = self.url_policy is not None
         self.url_timeout = float(url_timeout)
         self._library = library
         self._library_path = os.fspath(library_path) if library_path is not None else None
