@@ -336,6 +336,8 @@ class Store:
             raise _unusable(self.path, str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             raise _unusable(self.path, f"not a faceedge library ({exc})") from exc
+        except UnicodeDecodeError as exc:  # SQLite's message quoted damaged schema bytes (fuzz)
+            raise _unusable(self.path, "damaged: SQLite reports a malformed schema") from exc
 
     def _init_or_check(self, c: sqlite3.Connection) -> None:
         app_id = c.execute("PRAGMA application_id").fetchone()[0]
@@ -407,7 +409,7 @@ class Store:
                     c.execute("ROLLBACK")
                 except sqlite3.Error:
                     pass  # a failed COMMIT may already have rolled back
-                if isinstance(exc, sqlite3.Error):
+                if isinstance(exc, (sqlite3.Error, UnicodeDecodeError)):
                     raise _unusable(self.path, f"write failed, nothing was changed: {exc}") from exc
                 raise
 
@@ -418,7 +420,7 @@ class Store:
             c = self._connection()
             try:
                 yield Txn(c, self.embedder, self.dim)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
                 raise _unusable(self.path, f"read failed: {exc}") from exc
 
     # ---- settings --------------------------------------------------------------------------
