@@ -67,3 +67,18 @@ def test_finding_a_library_whose_schema_text_is_not_utf8_is_229022(tmp_path, eng
     with pytest.raises(FaceEdgeError) as err:
         FaceLibrary(path, engine)
     assert err.value.error_code == 229022 and "damaged" in err.value.error_msg
+
+
+def test_finding_get_user_with_an_array_as_group_id_is_222006(tmp_path, engine):
+    """fuzz options, seed 1, index 19628 (and 19 more): get_user(group_id=np.array([1, 2]))
+    raised numpy's ValueError from `group_id == "@ALL"` instead of 222006."""
+    import numpy as np
+
+    from faceedge import FaceLibrary
+
+    with FaceLibrary(tmp_path / "lib.db", engine) as lib:
+        lib.group_add("staff")
+        for bad in (np.array([1, 2]), np.array(["@ALL", "x"]), ["@ALL"]):
+            with pytest.raises(FaceEdgeError) as err:
+                lib.get_user("u1", bad)
+            assert err.value.error_code == 222006, bad

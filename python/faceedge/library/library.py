@@ -509,7 +509,9 @@ class FaceLibrary:
             NotFoundError: 223100 group, 223103 user not found.
         """
         user_id = parse_user_id(user_id)
-        every = group_id == ALL_GROUPS
+        # isinstance first: `==` on a numpy array is elementwise, and `not` of it raised
+        # ValueError (fuzz finding) instead of the 222006 every other bad group_id gets.
+        every = isinstance(group_id, str) and group_id == ALL_GROUPS
         if not every:
             group_id = parse_group_id(group_id)
         self._check_open()
