@@ -82,3 +82,35 @@ def test_finding_get_user_with_an_array_as_group_id_is_222006(tmp_path, engine):
             with pytest.raises(FaceEdgeError) as err:
                 lib.get_user("u1", bad)
             assert err.value.error_code == 222006, bad
+
+
+@pytest.mark.parametrize("damage, when", [
+    ("UPDATE meta SET value = '12I' WHERE key = 'dim'", "open"),          # seed 1, index 65414
+    ("UPDATE meta SET value = X'00' WHERE key = 'schema_version'", "open"),  # index 64503
+    ("UPDATE faces SET embedding = 5", "open"),                            # index 39673
+    ("UPDATE faces SET embedding = 'text'", "open"),                       # index 72183
+    ("UPDATE faces SET ctime = 1e300", "face_getlist"),                    # index 14096
+    ("UPDATE faces SET ctime = X'0102'", "face_getlist"),                  # index 37663
+])
+def test_finding_values_of_the_wrong_type_in_a_damaged_library_are_229022(tmp_path, engine,
+                                                                          testdata_dir, damage,
+                                                                          when):
+    """fuzz library, seed 1 (19 findings in 100,000): SQLite's dynamic typing let a damaged
+    file hand back text, NULL or bytes where numbers and blobs were written, and int(),
+    b"".join and time.localtime raised ValueError / TypeError / OverflowError."""
+    import sqlite3
+
+    from faceedge import FaceLibrary
+
+    path = tmp_path / "lib.db"
+    with FaceLibrary(path, engine) as lib:
+        lib.add_user(str(testdata_dir / "faces" / "obama_1.jpg"), "staff", "obama")
+    raw = sqlite3.connect(path)
+    with raw:
+        raw.execute(damage)
+    raw.close()
+    with pytest.raises(FaceEdgeError) as err:
+        with FaceLibrary(path, engine) as lib:
+            assert when == "face_getlist", "opening should have failed"
+            lib.face_getlist("obama", "staff")
+    assert err.value.error_code == 229022, err.value

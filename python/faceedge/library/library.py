@@ -57,7 +57,11 @@ _COSINE_SLACK = 1e-6
 
 
 def _ctime_text(ctime: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ctime))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ctime))
+    except (TypeError, ValueError, OverflowError, OSError):  # a damaged file (fuzz finding)
+        raise error(229022, f"library file damaged: a face's creation time {ctime!r:.40} is not "
+                            "a time; restore a backup") from None
 
 
 def _parse_face_token(value: object) -> str:

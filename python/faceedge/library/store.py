@@ -127,6 +127,17 @@ def _unusable(path: Path, detail: str) -> FaceEdgeError:
     return error(229022, f"{path}: {detail}")
 
 
+# SQLite columns are dynamically typed: in a damaged file an id can read back as text, a blob as
+# NULL, a number as bytes, and the conversions that follow (int(), b"".join, np.frombuffer)
+# raise these. Inside the store's transactions they mean a damaged file (fuzz findings); the
+# library's own argument errors are FaceEdgeErrors and pass through untouched.
+_DAMAGED_VALUE = (TypeError, ValueError, OverflowError)
+
+
+def _damage(exc: BaseException) -> str:
+    return f"a value of an unexpected type or range ({type(exc).__name__}: {exc}); restore a backup"
+
+
 class Txn:
     """Typed statements on the store's connection, valid inside :meth:`Store.write` or
     :meth:`Store.read` only."""
@@ -338,6 +349,8 @@ class Store:
             raise _unusable(self.path, f"not a faceedge library ({exc})") from exc
         except UnicodeDecodeError as exc:  # SQLite's message quoted damaged schema bytes (fuzz)
             raise _unusable(self.path, "damaged: SQLite reports a malformed schema") from exc
+        except _DAMAGED_VALUE as exc:  # e.g. meta's dim no longer a number (fuzz)
+            raise _unusable(self.path, f"damaged: {_damage(exc)}") from exc
 
     def _init_or_check(self, c: sqlite3.Connection) -> None:
         app_id = c.execute("PRAGMA application_id").fetchone()[0]
@@ -411,6 +424,9 @@ class Store:
                     pass  # a failed COMMIT may already have rolled back
                 if isinstance(exc, (sqlite3.Error, UnicodeDecodeError)):
                     raise _unusable(self.path, f"write failed, nothing was changed: {exc}") from exc
+                if isinstance(exc, _DAMAGED_VALUE) and not isinstance(exc, FaceEdgeError):
+                    raise _unusable(self.path, f"damaged, nothing was changed: {_damage(exc)}") \
+                        from exc
                 raise
 
     @contextmanager
@@ -420,8 +436,12 @@ class Store:
             c = self._connection()
             try:
                 yield Txn(c, self.embedder, self.dim)
+            except FaceEdgeError:
+                raise
             except (sqlite3.Error, UnicodeDecodeError) as exc:
                 raise _unusable(self.path, f"read failed: {exc}") from exc
+            except _DAMAGED_VALUE as exc:
+                raise _unusable(self.path, f"damaged: {_damage(exc)}") from exc
 
     # ---- settings --------------------------------------------------------------------------
 

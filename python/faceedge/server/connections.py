@@ -249,9 +249,9 @@ def guarded_h11_protocol(gate: ConnectionGate) -> type:
                 self._arm_header_timer()
 
         def between_requests(self) -> bool:
-            """No request is being read or answered: waiting for a head, or idle."""
-            return self.conn.their_state is h11.IDLE and (
-                self.cycle is None or self.cycle.response_complete)
+            """No request is being answered: waiting for a head, idle, or still sending the
+            body of a request that was answered without reading it (an unknown path)."""
+            return self.cycle is None or self.cycle.response_complete
 
         def close_quietly(self) -> None:
             self._cancel_header_timer()
@@ -270,8 +270,7 @@ def guarded_h11_protocol(gate: ConnectionGate) -> type:
         def _header_timeout(self) -> None:
             self._header_timer = None
             if self.between_requests() and not self.transport.is_closing():
-                partial = bool(self.conn.trailing_data[0])
-                if partial:
+                if self.conn.their_state is not h11.IDLE or self.conn.trailing_data[0]:
                     gate.note(f"closed (no complete request head within "
                               f"{gate.header_timeout:g} s: slow client)", self._client)
                 # An idle keep-alive connection is closed silently (uvicorn's own keep-alive
