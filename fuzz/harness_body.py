@@ -16,13 +16,15 @@ _BODIES = [
                 "max_face_num": 10}).encode(),
     json.dumps([{"image": "x", "image_type": "FACE_TOKEN"},
                 {"image": "y", "image_type": "URL", "liveness_control": "NORMAL"}]).encode(),
-    json.dumps({"group_id_list": "a,b,c", "user_id": "u_1", "user_info": "é\u0000\ud7ff"}).encode(),
+    json.dumps({"group_id_list": "a,b,c", "user_id": "u_1",
+                "user_info": "é\u0000\ud7ff"}).encode(),
     b"image=aGVsbG8%3D&image_type=BASE64&group_id=staff",
     b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1),
     b'{"a": "\\u00e9\\"[{", "b": [1, -2.5e300, true, null, {"c": []}]}',
 ]
 _TYPES = ["application/json", "application/json; charset=utf-8",
-          "application/x-www-form-urlencoded", "", "text/plain", "APPLICATION/X-WWW-FORM-URLENCODED"]
+          "application/x-www-form-urlencoded", "", "text/plain",
+          "APPLICATION/X-WWW-FORM-URLENCODED"]
 
 
 class Harness:

@@ -80,8 +80,8 @@ def main(argv=None) -> int:
         outcomes, findings = run(name, args.count, args.seed, args.start, args.progress)
         spent = time.monotonic() - started
         top: Dict = dict(outcomes.most_common(12))
-        print(f"{name}: {args.count} inputs (seed {args.seed}, from {args.start}) in {spent:.1f} s, "
-              f"{len(findings)} findings; outcomes {top}", flush=True)
+        print(f"{name}: {args.count} inputs (seed {args.seed}, from {args.start}) in "
+              f"{spent:.1f} s, {len(findings)} findings; outcomes {top}", flush=True)
         for index, what in findings[:20]:
             print(f"  finding at index {index}: {what}  (replay: python -m fuzz.run {name} "
                   f"--seed {args.seed} --replay {index})")

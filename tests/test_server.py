@@ -194,7 +194,8 @@ def test_the_depth_scan_ignores_brackets_in_strings_and_counts_real_nesting():
     assert not json_depth_exceeds(deep_ok, MAX_JSON_DEPTH)
     assert parse_body(deep_ok, "application/json")
     assert json_depth_exceeds(b"[" + deep_ok + b"]", MAX_JSON_DEPTH)
-    in_string = b'{"image": "' + b"[" * 5000 + b'\\\\", "x": "\\"[{"}'  # a string ending in an escaped backslash, then one starting with an escaped quote
+    # A string ending in an escaped backslash, then one starting with an escaped quote.
+    in_string = b'{"image": "' + b"[" * 5000 + b'\\\\", "x": "\\"[{"}'
     assert not json_depth_exceeds(in_string, MAX_JSON_DEPTH)
     assert parse_body(in_string, "application/json")["image"].startswith("[[[")
     # Many brackets side by side are not deep.

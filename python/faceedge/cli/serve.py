@@ -102,12 +102,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     gate = ConnectionGate(header_timeout=args.header_timeout,
                           max_connections=args.max_connections,
                           max_per_client=args.max_connections_per_client)
+    urls = f"from {args.allow_url} addresses" if args.allow_url else "refused"
     sock = listening_socket(args.host, args.port)  # bound first: --port 0 prints the real port
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"faceedge serve: http://{host}:{port} (library {info['path']}: "
           f"{info['groups']} groups, {info['users']} users, {info['faces']} faces; "
-          f"{len(keys)} client key(s); URL images {'from ' + args.allow_url + ' addresses' if args.allow_url else 'refused'}; "
+          f"{len(keys)} client key(s); URL images {urls}; "
           f"at most {gate.max_connections} connections, {gate.max_per_client} per client, "
           f"request heads within {gate.header_timeout:g} s)", file=sys.stderr, flush=True)
     try:
