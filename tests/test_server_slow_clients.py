@@ -173,10 +173,12 @@ def test_slow_connections_do_not_starve_the_server(served):
     assert not failures, f"{len(failures)} of {answers + len(failures)} requests failed: " \
                          f"{failures[:3]}"
     assert answers >= 10
-    # Slow connections were closed once the header timeout passed (not held for the attack).
+    # Slow connections were closed after the header timeout, not held for the whole attack. The
+    # bound is loose on purpose (the attacker's clock starts at connect, before the server, busy
+    # on 2 shared cores, accepts): it separates "closed by the timeout" from "kept for 14 s".
     assert len(attacker.lifetimes) >= len(ATTACKER_ADDRESSES) * PER_CLIENT
-    assert max(attacker.lifetimes) < HEADER_TIMEOUT + 3.0, max(attacker.lifetimes)
-    assert max(attacker.still_open_at_end) < HEADER_TIMEOUT + 3.0
+    assert max(attacker.lifetimes) < 4 * HEADER_TIMEOUT < ATTACK_SECONDS, max(attacker.lifetimes)
+    assert max(attacker.still_open_at_end) < 4 * HEADER_TIMEOUT
     # Past its per-client bound, each address had connections refused outright.
     assert attacker.refused > 0
     # The server said what happened without a line per connection.

@@ -86,7 +86,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         return 2
     keys = read_keys(args)  # before loading any model, so a missing key fails fast
     if min(args.max_body_mb, args.concurrency, args.token_ttl, args.body_timeout,
-           args.header_timeout, args.max_connections, args.max_connections_per_client) <= 0:
+           args.header_timeout, args.max_connections or 1, args.max_connections_per_client) <= 0:
         raise error(229014, "--max-body-mb, --concurrency, --token-ttl, --body-timeout, "
                             "--header-timeout, --max-connections and "
                             "--max-connections-per-client must be > 0")
@@ -104,6 +104,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                           max_per_client=args.max_connections_per_client)
     urls = f"from {args.allow_url} addresses" if args.allow_url else "refused"
     sock = listening_socket(args.host, args.port)  # bound first: --port 0 prints the real port
+    sock.listen(gate.backlog)  # clients that connect once the banner is out wait, not fail
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"faceedge serve: http://{host}:{port} (library {info['path']}: "
@@ -144,11 +145,11 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="seconds a request's line and headers may take to arrive, from the "
                         "connection opening or the previous reply; slower connections are "
                         "closed (default: %(default)s)")
-    p.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
-                   help="open connections in all; further cut to half the file descriptors "
-                        "left under ulimit -n. When full, a connection with no request in "
-                        "progress makes room, else the new one is refused "
-                        "(default: %(default)s)")
+    p.add_argument("--max-connections", type=int, default=None,
+                   help="open connections in all; cut to half the file descriptors left "
+                        "under ulimit -n (with a warning when given). When full, a connection "
+                        "with no request in progress makes room, else the new one is refused "
+                        f"(default: {DEFAULT_MAX_CONNECTIONS})")
     p.add_argument("--max-connections-per-client", type=int, default=DEFAULT_MAX_PER_CLIENT,
                    help="open connections per client IP address; more are refused "
                         "(default: %(default)s)")
