@@ -155,7 +155,8 @@ def test_url_images_are_refused_by_default(client, photo_site):
 
 
 def test_url_images_are_fetched_when_allowed(engine, photo_site):
-    with AipFace(APP_ID, API_KEY, SECRET_KEY, engine=engine, allow_url=True,
+    # The photo site is on loopback: only the "any" policy reaches it.
+    with AipFace(APP_ID, API_KEY, SECRET_KEY, engine=engine, allow_url="any",
                  library=None) as online:
         assert ok(online.detect(photo_site + "/groups/obama_and_biden.jpg", "URL",
                                 {"max_face_num": 10}))["face_num"] == 3
@@ -169,6 +170,46 @@ def test_url_images_are_fetched_when_allowed(engine, photo_site):
             assert online.detect(url, "URL")["error_code"] == 222204, url
         not_image = online.detect(photo_site + "/manifest.json", "URL")
         assert not_image["error_code"] == 216201
+
+
+@pytest.mark.parametrize("policy, url, why", [
+    (True, "http://127.0.0.1:{port}/faces/obama_1.jpg", "loopback"),
+    ("private", "http://127.0.0.1:{port}/faces/obama_1.jpg", "loopback"),
+    ("public", "http://localhost:{port}/faces/obama_1.jpg", "loopback"),
+    ("public", "http://[::1]:{port}/x.jpg", "loopback"),
+    ("public", "http://[::ffff:127.0.0.1]:{port}/x.jpg", "loopback"),
+    ("private", "http://169.254.169.254/latest/meta-data/", "link-local"),
+    ("private", "http://0.0.0.0:{port}/x.jpg", "unspecified"),
+    ("private", "http://224.0.0.1/x.jpg", "multicast"),
+    ("public", "http://10.0.0.7/x.jpg", "private"),
+    ("public", "http://192.168.1.20/cam.jpg", "private"),
+])
+def test_url_images_from_local_addresses_are_refused_unless_allowed(engine, photo_site, policy,
+                                                                     url, why):
+    """Refused before any connection (nothing is sent to those addresses: the check is on the
+    resolved address), with the policy that would allow it named."""
+    port = photo_site.rsplit(":", 1)[1]
+    with AipFace(APP_ID, API_KEY, SECRET_KEY, engine=engine, allow_url=policy,
+                 library=None) as online:
+        reply = online.detect(url.format(port=port), "URL")
+    assert reply["error_code"] == 222204, reply
+    assert f"({why} address)" in reply["error_msg"] and "allow" in reply["error_msg"]
+
+
+def test_url_policies_classify_addresses(engine):
+    from faceedge.compat.urls import address_refused
+
+    assert address_refused("8.8.8.8", "public") is None
+    assert address_refused("2001:4860:4860::8888", "public") is None
+    assert address_refused("10.1.2.3", "public") == "private"
+    assert address_refused("172.20.0.1", "private") is None
+    assert address_refused("100.64.0.1", "private") is None
+    assert address_refused("fd00::1", "public") == "private"
+    assert address_refused("fe80::1%eth0", "private") == "link-local"
+    assert address_refused("127.0.0.1", "any") is None
+    with pytest.raises(FaceEdgeError) as err:
+        AipFace(APP_ID, API_KEY, SECRET_KEY, engine=engine, allow_url="everything")
+    assert err.value.error_code == 229014
 
 
 # ---- library, service, errors ----------------------------------------------------------------------

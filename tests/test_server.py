@@ -174,6 +174,34 @@ def test_a_body_of_the_wrong_shape_gets_216100(server, token, obama):
     assert face(server, "match", token, json=[1, 2])["error_code"] == 216100
 
 
+@pytest.mark.parametrize("data", [
+    b"[" * 200_000,                                  # the audit's body
+    b"{\"a\":" * 65 + b"1" + b"}" * 65,              # one level past the bound, well formed
+    b"[" * 900 + b"]" * 900,                         # under Python's recursion limit, still refused
+])
+def test_deeply_nested_json_gets_216100_without_a_traceback(server, token, data, caplog):
+    with caplog.at_level("DEBUG", logger="faceedge.server"):
+        body = face(server, "detect", token, data=data,
+                    headers={"Content-Type": "application/json"})
+    assert body["error_code"] == 216100 and "nests JSON more than 64" in body["error_msg"]
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
+
+
+def test_the_depth_scan_ignores_brackets_in_strings_and_counts_real_nesting():
+    from faceedge.server.body import MAX_JSON_DEPTH, json_depth_exceeds, parse_body
+
+    deep_ok = b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH
+    assert not json_depth_exceeds(deep_ok, MAX_JSON_DEPTH)
+    assert parse_body(deep_ok, "application/json")
+    assert json_depth_exceeds(b"[" + deep_ok + b"]", MAX_JSON_DEPTH)
+    # A string ending in an escaped backslash, then one starting with an escaped quote.
+    in_string = b'{"image": "' + b"[" * 5000 + b'\\\\", "x": "\\"[{"}'
+    assert not json_depth_exceeds(in_string, MAX_JSON_DEPTH)
+    assert parse_body(in_string, "application/json")["image"].startswith("[[[")
+    # Many brackets side by side are not deep.
+    assert not json_depth_exceeds(b"[" + b"[]," * 10000 + b"[]]", MAX_JSON_DEPTH)
+
+
 def test_form_bodies_are_read(server, token):
     assert face(server, "faceset/group/add", token, data={"group_id": "from_form"})[
         "error_code"] == 0
@@ -325,10 +353,46 @@ def test_the_listening_socket_turns_nagle_off():
     waited ~40 ms for the client's delayed ACK. Accepted sockets inherit the listener's option."""
     import socket
 
-    from faceedge.server.runner import _listening_socket
+    from faceedge.server.runner import listening_socket
 
-    sock = _listening_socket("127.0.0.1", 0)
+    sock = listening_socket("127.0.0.1", 0)
     try:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
         sock.close()
+
+
+# ---- keys on the command line ----------------------------------------------------------------------
+
+def test_a_secret_on_the_command_line_is_warned_about_and_the_file_form_is_not(tmp_path, capsys,
+                                                                              monkeypatch):
+    import argparse
+
+    from faceedge.cli.serve import read_keys
+
+    monkeypatch.delenv("FACEEDGE_API_KEY", raising=False)
+    monkeypatch.delenv("FACEEDGE_SECRET_KEY", raising=False)
+    args = argparse.Namespace(api_key="k", secret_key="s", keys_file=None)
+    assert read_keys(args) == {"k": "s"}
+    err = capsys.readouterr().err
+    assert "warning" in err and "process list" in err and "--keys-file" in err
+    keys = tmp_path / "keys"
+    keys.write_text("k2 s2\n")
+    assert read_keys(argparse.Namespace(api_key=None, secret_key=None,
+                                        keys_file=str(keys))) == {"k2": "s2"}
+    monkeypatch.setenv("FACEEDGE_API_KEY", "k3")
+    monkeypatch.setenv("FACEEDGE_SECRET_KEY", "s3")
+    assert read_keys(argparse.Namespace(api_key=None, secret_key=None,
+                                        keys_file=None)) == {"k3": "s3"}
+    assert capsys.readouterr().err == ""
+
+
+def test_serve_help_puts_the_keys_file_before_the_command_line_secret(capsys):
+    from faceedge.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    assert out.index("--keys-file") < out.index("--api-key") < out.index("--secret-key")
+    for option in ("--header-timeout", "--max-connections", "--max-connections-per-client"):
+        assert option in out

@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import AlreadyExistsError, FaceEdgeError, NotFoundError, error
+# The journal names photos (absolute paths) next to face tokens: owner-only like the library.
+from ..library.permissions import JOURNAL_SUFFIX, create_private, warn_if_readable_by_others
 from .common import (EXIT_INTERRUPTED, EXIT_NO_RESULT, EXIT_OK, EXIT_PARTIAL, FATAL_ERRORS,
                      add_control_options, add_json_option, add_library_options, library_from_args,
                      print_json, table)
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
-JOURNAL_SUFFIX = ".enrolled.jsonl"
 
 
 def collect_photos(paths: Sequence[str]) -> List[Path]:
@@ -66,6 +67,7 @@ class Journal:
         self.path = Path(library_path + JOURNAL_SUFFIX)
         self._tokens: Dict[Tuple[str, str, str], str] = {}
         self._broken = False
+        warn_if_readable_by_others([self.path])
         if self.path.is_file():
             for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
@@ -84,6 +86,7 @@ class Journal:
         line = json.dumps({"sha256": sha256, "group_id": group_id, "user_id": user_id,
                            "face_token": face_token, "file": file}, ensure_ascii=False)
         try:
+            create_private(self.path)
             with open(self.path, "a", encoding="utf-8") as f:
                 f.write(line + "\n")
         except OSError as exc:  # enrolment goes on; only the next run's skipping is lost

@@ -8,6 +8,7 @@ face scores at least ``--threshold`` against the user's best face, 1 when it doe
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any, Dict, List
 
 from ..errors import error
@@ -142,6 +143,22 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_protect(args: argparse.Namespace) -> int:
+    """chmod 600 the library and its companions; no engine, no opening (works on a file
+    another process holds)."""
+    from ..library.permissions import library_files, protect
+
+    files = library_files(Path(args.library))
+    if not files[0].is_file():
+        raise error(229022, f"no library file at {args.library!r}")
+    changed = protect(files)
+    for path in changed:
+        print(f"faceedge: {path}: now owner-only (600)")
+    if not changed:
+        print(f"faceedge: {args.library} and its companions were already owner-only")
+    return EXIT_OK
+
+
 def _add_paging(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", default=0, help="first item (default: 0)")
     p.add_argument("--length", default=100, help="how many, at most 1000 (default: 100)")
@@ -193,6 +210,10 @@ def register(sub: "argparse._SubParsersAction") -> None:
     _add_paging(p)
     add_json_option(p)
     p.set_defaults(func=_cmd_users)
+    p = lsub.add_parser("protect", help="make the library, its -wal/-shm and the enrolment "
+                                        "journal owner-only (chmod 600)")
+    p.add_argument("--library", required=True, metavar="PATH")
+    p.set_defaults(func=_cmd_protect)
     p = lsub.add_parser("info", help="counts, embedder, storage, memory, SIMD level")
     add_library_options(p)
     add_json_option(p)

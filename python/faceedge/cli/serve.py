@@ -3,7 +3,8 @@
 Keys (the ``API Key`` / ``Secret Key`` pairs clients get tokens with) come from, in order:
 ``--api-key`` with ``--secret-key``; ``--keys-file`` (a JSON object ``{"api_key": "secret_key"}``
 or lines ``API_KEY SECRET_KEY``); ``$FACEEDGE_API_KEY`` with ``$FACEEDGE_SECRET_KEY``. A server
-without keys does not start. The file and the environment keep secrets out of ``ps``.
+without keys does not start. Use the file or the environment: a secret on the command line is
+visible to every local user in ``ps`` (a warning says so).
 """
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ DEFAULT_PORT = 8300
 # not import Starlette.
 DEFAULT_MAX_BODY_MB = 32.0
 DEFAULT_CONCURRENCY = 4
+DEFAULT_HEADER_TIMEOUT = 10.0     # faceedge.server.connections
+DEFAULT_MAX_PER_CLIENT = 64
+DEFAULT_MAX_CONNECTIONS = 1000
 
 
 def read_keys(args: argparse.Namespace) -> Dict[str, str]:
@@ -34,6 +38,9 @@ def read_keys(args: argparse.Namespace) -> Dict[str, str]:
     if bool(args.api_key) != bool(args.secret_key):
         raise error(229014, "give --api-key and --secret-key together")
     if args.api_key:
+        print("faceedge serve: warning: --secret-key puts the secret in the process list (ps) "
+              "for every local user to read; use --keys-file or $FACEEDGE_SECRET_KEY",
+              file=sys.stderr, flush=True)
         return {args.api_key: args.secret_key}
     if args.keys_file:
         return _keys_from_file(Path(args.keys_file))
@@ -92,32 +99,43 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from ..compat.service import BaiduFaceService
 
     try:
-        from ..server import create_app, run
+        from ..server import ConnectionGate, create_app, listening_socket, run
     except ImportError as exc:
         fail(229014, f"faceedge serve needs the [server] extra (pip install 'faceedge[server]'): "
                      f"{exc}")
         return 2
     keys = read_keys(args)  # before loading any model, so a missing key fails fast
-    if min(args.max_body_mb, args.concurrency, args.token_ttl, args.body_timeout) <= 0:
-        raise error(229014, "--max-body-mb, --concurrency, --token-ttl and --body-timeout must "
-                            "be > 0")
+    if min(args.max_body_mb, args.concurrency, args.token_ttl, args.body_timeout,
+           args.header_timeout, args.max_connections or 1, args.max_connections_per_client) <= 0:
+        raise error(229014, "--max-body-mb, --concurrency, --token-ttl, --body-timeout, "
+                            "--header-timeout, --max-connections and "
+                            "--max-connections-per-client must be > 0")
     limits = _image_limits(args)
     engine = engine_from_args(args)
-    service = BaiduFaceService(engine, library_path=args.library, allow_url=args.allow_url,
-                               image_limits=limits)
+    service = BaiduFaceService(engine, library_path=args.library,
+                               allow_url=args.allow_url or False, image_limits=limits)
     info = service.library.info()  # opened now, so a locked or foreign file fails at start
     # The app closes the library when uvicorn shuts down (SIGINT / SIGTERM): uvicorn then
     # re-raises the signal, so code after run() may never execute.
     app = create_app(service, keys, max_body_bytes=int(args.max_body_mb * 1024 * 1024),
                      token_ttl=args.token_ttl, concurrency=args.concurrency,
                      body_timeout=args.body_timeout, close_service=True)
-    print(f"faceedge serve: http://{args.host}:{args.port} (library {info['path']}: "
+    gate = ConnectionGate(header_timeout=args.header_timeout,
+                          max_connections=args.max_connections,
+                          max_per_client=args.max_connections_per_client)
+    urls = f"from {args.allow_url} addresses" if args.allow_url else "refused"
+    sock = listening_socket(args.host, args.port)  # bound first: --port 0 prints the real port
+    sock.listen(gate.backlog)  # clients that connect once the banner is out wait, not fail
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"faceedge serve: http://{host}:{port} (library {info['path']}: "
           f"{info['groups']} groups, {info['users']} users, {info['faces']} faces; "
-          f"{len(keys)} client key(s); URL images {'allowed' if args.allow_url else 'refused'}; "
-          f"images up to {limits.max_side} px a side, {limits.max_encoded_bytes / 2**20:g} MB)",
-          file=sys.stderr, flush=True)
+          f"{len(keys)} client key(s); URL images {urls}; "
+          f"images up to {limits.max_side} px a side, {limits.max_encoded_bytes / 2**20:g} MB; "
+          f"at most {gate.max_connections} connections, {gate.max_per_client} per client, "
+          f"request heads within {gate.header_timeout:g} s)", file=sys.stderr, flush=True)
     try:
-        run(app, host=args.host, port=args.port, log_level=args.log_level)
+        run(app, log_level=args.log_level, gate=gate, sock=sock)
     finally:
         service.close()
     return 0
@@ -132,15 +150,31 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="address to listen on (default: %(default)s; plain HTTP, so keep it on "
                         "loopback or a trusted network)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="(default: %(default)s)")
-    p.add_argument("--api-key", help="a client's API Key (with --secret-key)")
-    p.add_argument("--secret-key", help="that client's Secret Key")
     p.add_argument("--keys-file", metavar="FILE",
-                   help="client keys: JSON {api_key: secret_key} or lines 'API_KEY SECRET_KEY'")
+                   help="client keys: JSON {api_key: secret_key} or lines 'API_KEY SECRET_KEY' "
+                        "(preferred, with $FACEEDGE_API_KEY / $FACEEDGE_SECRET_KEY: both keep "
+                        "the secret out of the process list)")
+    p.add_argument("--api-key", help="a client's API Key (with --secret-key)")
+    p.add_argument("--secret-key",
+                   help="that client's Secret Key; visible to every local user in ps, so "
+                        "prefer --keys-file or $FACEEDGE_SECRET_KEY")
     p.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_MB,
                    help="largest request body in MiB (default: %(default)s)")
     p.add_argument("--body-timeout", type=float, default=60.0,
                    help="seconds a request body may take to arrive; a stalled client then gets "
                         "216100 (default: %(default)s)")
+    p.add_argument("--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT,
+                   help="seconds a request's line and headers may take to arrive, from the "
+                        "connection opening or the previous reply; slower connections are "
+                        "closed (default: %(default)s)")
+    p.add_argument("--max-connections", type=int, default=None,
+                   help="open connections in all; cut to half the file descriptors left "
+                        "under ulimit -n (with a warning when given). When full, a connection "
+                        "with no request in progress makes room, else the new one is refused "
+                        f"(default: {DEFAULT_MAX_CONNECTIONS})")
+    p.add_argument("--max-connections-per-client", type=int, default=DEFAULT_MAX_PER_CLIENT,
+                   help="open connections per client IP address; more are refused "
+                        "(default: %(default)s)")
     p.add_argument("--token-ttl", type=float, default=30 * 24 * 3600,
                    help="access token lifetime in seconds (default: 30 days, as Baidu)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
@@ -152,8 +186,11 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--max-image-mb", type=float, metavar="MB",
                    help="largest encoded image in MiB (default: Baidu's 10); a base64 body is "
                         "4/3 of it, so raise --max-body-mb to match")
-    p.add_argument("--allow-url", action="store_true",
-                   help="download image_type=URL images (refused by default: offline device)")
+    p.add_argument("--allow-url", nargs="?", const="public", default=None,
+                   choices=("public", "private", "any"),
+                   help="download image_type=URL images (refused by default: offline device) "
+                        "from public addresses; 'private' also from private ranges (a LAN "
+                        "camera server), 'any' also from loopback and link-local ones")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"),
                    help="uvicorn's log level (default: %(default)s)")

@@ -56,7 +56,8 @@ class AipFace:
             :func:`default_library_path` (opened on the first library call).
         engine: a :class:`~faceedge.FaceEngine` to use; built from ``models`` when None.
         allow_url: download ``image_type=URL`` images (refused by default: the device is
-            offline).
+            offline); ``True`` / ``"public"``, ``"private"`` or ``"any"`` say from which
+            addresses (:class:`~faceedge.compat.BaiduFaceService`).
         image_limits: the :class:`~faceedge.images.ImageLimits` images must keep; default
             Baidu's (10 MB, sides 24..4096 px: over them is 216202, as from Baidu). Pass
             ``faceedge.images.NATIVE_LIMITS`` to take camera photos.
@@ -66,7 +67,8 @@ class AipFace:
                  service: Optional[BaiduFaceService] = None,
                  library: Union[None, FaceLibrary, str, "os.PathLike[str]"] = None,
                  engine: Optional[FaceEngine] = None, models: ModelsArg = None,
-                 allow_url: bool = False, image_limits: Optional[ImageLimits] = None) -> None:
+                 allow_url: Union[bool, str] = False,
+                 image_limits: Optional[ImageLimits] = None) -> None:
         self._appId = str(appId).strip()
         self._apiKey = str(apiKey).strip()
         self._secretKey = str(secretKey).strip()

@@ -80,7 +80,8 @@ def _image(service: "BaiduFaceService", body: Mapping[str, Any], label: str = ""
     from .urls import fetch_image
 
     try:
-        data = fetch_image(image, service.url_timeout, service.image_limits.max_encoded_bytes)
+        data = fetch_image(image, service.url_timeout, service.image_limits.max_encoded_bytes,
+                           policy=service.url_policy)
         return LimitedImage(data, service.image_limits), None
     except FaceEdgeError as exc:
         raise (exc.with_context(label.rstrip(": ")) if label else exc) from None

@@ -20,7 +20,7 @@ from ..library import FaceLibrary
 from ..models import ModelsArg
 from .endpoints import HANDLERS, OFFLINE
 from .envelope import failure, new_log_id, success
-from .urls import DEFAULT_URL_TIMEOUT
+from .urls import DEFAULT_URL_TIMEOUT, url_policy
 
 __all__ = ["BaiduFaceService"]
 
@@ -40,7 +40,9 @@ class BaiduFaceService:
             library endpoints answer 216102.
         allow_url: download ``image_type=URL`` images (http/https, at most the byte limit of
             ``image_limits``, within ``url_timeout`` seconds). Off by default: the device is
-            offline.
+            offline. ``True`` (or ``"public"``) fetches from public addresses only;
+            ``"private"`` also from private ranges (a LAN camera server); ``"any"`` also from
+            loopback and link-local addresses (see :mod:`faceedge.compat.urls`).
         image_limits: the :class:`~faceedge.images.ImageLimits` every image of a call must
             keep (216202 otherwise); default Baidu's own (10 MB, sides 24..4096 px), so clients
             see the answers Baidu gives. ``faceedge.images.NATIVE_LIMITS`` takes camera photos.
@@ -52,7 +54,7 @@ class BaiduFaceService:
     def __init__(self, engine: Optional[FaceEngine] = None, library: Optional[FaceLibrary] = None,
                  *, models: ModelsArg = None,
                  library_path: Union[None, str, "os.PathLike[str]"] = None,
-                 allow_url: bool = False, url_timeout: float = DEFAULT_URL_TIMEOUT,
+                 allow_url: Union[bool, str] = False, url_timeout: float = DEFAULT_URL_TIMEOUT,
                  engine_options: Optional[Dict[str, Any]] = None,
                  image_limits: ImageLimits = BAIDU_LIMITS) -> None:
         if library is not None and library_path is not None:
@@ -66,7 +68,8 @@ class BaiduFaceService:
                                 f"{type(image_limits).__name__}")
         self.engine = engine if engine is not None else FaceEngine(models=models,
                                                                    **(engine_options or {}))
-        self.allow_url = bool(allow_url)
+        self.url_policy = url_policy(allow_url)  # None: URLs refused
+        self.allow_url = self.url_policy is not None
         self.url_timeout = float(url_timeout)
         self.image_limits = image_limits
         self._library = library

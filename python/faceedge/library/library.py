@@ -61,7 +61,11 @@ _COSINE_SLACK = 1e-6
 
 
 def _ctime_text(ctime: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ctime))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ctime))
+    except (TypeError, ValueError, OverflowError, OSError):  # a damaged file (fuzz finding)
+        raise error(229022, f"library file damaged: a face's creation time {ctime!r:.40} is not "
+                            "a time; restore a backup") from None
 
 
 def _parse_face_token(value: object) -> str:
@@ -526,7 +530,9 @@ class FaceLibrary:
             NotFoundError: 223100 group, 223103 user not found.
         """
         user_id = parse_user_id(user_id)
-        every = group_id == ALL_GROUPS
+        # isinstance first: `==` on a numpy array is elementwise, and `not` of it raised
+        # ValueError (fuzz finding) instead of the 222006 every other bad group_id gets.
+        every = isinstance(group_id, str) and group_id == ALL_GROUPS
         if not every:
             group_id = parse_group_id(group_id)
         self._check_open()

@@ -40,6 +40,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..errors import FaceEdgeError, error
+from .permissions import create_private, warn_if_readable_by_others
 
 __all__ = ["Store", "Txn", "Snapshot", "UserRow", "FaceRow", "SCHEMA_VERSION", "APPLICATION_ID"]
 
@@ -124,6 +125,17 @@ def _embedding_space(embedder: Optional[str]) -> Optional[str]:
 
 def _unusable(path: Path, detail: str) -> FaceEdgeError:
     return error(229022, f"{path}: {detail}")
+
+
+# SQLite columns are dynamically typed: in a damaged file an id can read back as text, a blob as
+# NULL, a number as bytes, and the conversions that follow (int(), b"".join, np.frombuffer)
+# raise these. Inside the store's transactions they mean a damaged file (fuzz findings); the
+# library's own argument errors are FaceEdgeErrors and pass through untouched.
+_DAMAGED_VALUE = (TypeError, ValueError, OverflowError)
+
+
+def _damage(exc: BaseException) -> str:
+    return f"a value of an unexpected type or range ({type(exc).__name__}: {exc}); restore a backup"
 
 
 class Txn:
@@ -279,6 +291,13 @@ class Store:
         self.embedder = str(embedder)
         self.dim = int(dim)
         self._lock = threading.RLock()
+        # Embeddings are biometric data: a new file is the owner's only (SQLite gives the -wal
+        # and -shm files the database file's mode). An old, wider library is warned about once
+        # it is known to be a library.
+        try:
+            created = create_private(self.path)
+        except OSError:
+            created = False  # sqlite3.connect below reports an unusable path with its code
         try:
             self._conn: Optional[sqlite3.Connection] = sqlite3.connect(
                 str(self.path), timeout=OPEN_TIMEOUT if timeout is None else timeout,
@@ -291,6 +310,9 @@ class Store:
             self._conn.close()
             self._conn = None
             raise
+        if not created:
+            warn_if_readable_by_others([self.path, Path(f"{self.path}-wal"),
+                                        Path(f"{self.path}-shm")])
 
     # ---- open / close ---------------------------------------------------------------------
 
@@ -325,6 +347,10 @@ class Store:
             raise _unusable(self.path, str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             raise _unusable(self.path, f"not a faceedge library ({exc})") from exc
+        except UnicodeDecodeError as exc:  # SQLite's message quoted damaged schema bytes (fuzz)
+            raise _unusable(self.path, "damaged: SQLite reports a malformed schema") from exc
+        except _DAMAGED_VALUE as exc:  # e.g. meta's dim no longer a number (fuzz)
+            raise _unusable(self.path, f"damaged: {_damage(exc)}") from exc
 
     def _init_or_check(self, c: sqlite3.Connection) -> None:
         app_id = c.execute("PRAGMA application_id").fetchone()[0]
@@ -396,8 +422,11 @@ class Store:
                     c.execute("ROLLBACK")
                 except sqlite3.Error:
                     pass  # a failed COMMIT may already have rolled back
-                if isinstance(exc, sqlite3.Error):
+                if isinstance(exc, (sqlite3.Error, UnicodeDecodeError)):
                     raise _unusable(self.path, f"write failed, nothing was changed: {exc}") from exc
+                if isinstance(exc, _DAMAGED_VALUE) and not isinstance(exc, FaceEdgeError):
+                    raise _unusable(self.path, f"damaged, nothing was changed: {_damage(exc)}") \
+                        from exc
                 raise
 
     @contextmanager
@@ -407,8 +436,12 @@ class Store:
             c = self._connection()
             try:
                 yield Txn(c, self.embedder, self.dim)
-            except sqlite3.Error as exc:
+            except FaceEdgeError:
+                raise
+            except (sqlite3.Error, UnicodeDecodeError) as exc:
                 raise _unusable(self.path, f"read failed: {exc}") from exc
+            except _DAMAGED_VALUE as exc:
+                raise _unusable(self.path, f"damaged: {_damage(exc)}") from exc
 
     # ---- settings --------------------------------------------------------------------------
 

@@ -2,23 +2,30 @@
 (tests, or an application that embeds the server)."""
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
 from typing import Any, Optional
 
-__all__ = ["run", "ServerThread"]
+from .connections import ConnectionGate, guarded_h11_protocol, quiet_accept_failures
+
+__all__ = ["run", "ServerThread", "listening_socket"]
 
 
-def _config(app: Any, log_level: str, **kwargs: Any):
+def _config(app: Any, log_level: str, gate: ConnectionGate, **kwargs: Any):
     import uvicorn
 
     # lifespan "on": a failing startup stops the server instead of being logged and ignored.
+    # The h11 protocol with the gate applied: header timeout and connection bounds
+    # (faceedge.server.connections); uvicorn alone has neither. The backlog is the gate's: it
+    # also caps how many sockets asyncio accepts in one batch.
     return uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False,
-                          timeout_keep_alive=5, **kwargs)
+                          timeout_keep_alive=5, http=guarded_h11_protocol(gate),
+                          backlog=gate.backlog, **kwargs)
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int) -> socket.socket:
     """A bound socket whose accepted connections send without Nagle's delay.
 
     uvicorn writes a reply's head and body separately; with Nagle's algorithm on, the body waits
@@ -31,14 +38,20 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run(app: Any, host: str = "127.0.0.1", port: int = 8300, log_level: str = "info") -> None:
-    """Serve ``app`` on ``host:port`` until interrupted (Ctrl-C / SIGTERM stop it cleanly)."""
+def run(app: Any, host: str = "127.0.0.1", port: int = 8300, log_level: str = "info",
+        gate: Optional[ConnectionGate] = None, sock: Optional[socket.socket] = None) -> None:
+    """Serve ``app`` on ``host:port`` (or on ``sock``, from :func:`listening_socket`) until
+    interrupted (Ctrl-C / SIGTERM stop it cleanly). ``gate`` bounds connections and header
+    time (default: :class:`~faceedge.server.connections.ConnectionGate`'s defaults)."""
     import uvicorn
 
-    sock = _listening_socket(host, port)
+    gate = gate or ConnectionGate()
+    sock = sock or listening_socket(host, port)
+    accept_filter = quiet_accept_failures(gate)
     try:
-        uvicorn.Server(_config(app, log_level)).run(sockets=[sock])
+        uvicorn.Server(_config(app, log_level, gate)).run(sockets=[sock])
     finally:
+        logging.getLogger("asyncio").removeFilter(accept_filter)
         sock.close()
 
 
@@ -50,12 +63,13 @@ class ServerThread:
     """
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
-                 log_level: str = "warning") -> None:
+                 log_level: str = "warning", gate: Optional[ConnectionGate] = None) -> None:
         import uvicorn
 
-        self._socket = _listening_socket(host, port)
+        self._socket = listening_socket(host, port)
         self.host, self.port = host, self._socket.getsockname()[1]
-        self._server = uvicorn.Server(_config(app, log_level))
+        self.gate = gate or ConnectionGate()
+        self._server = uvicorn.Server(_config(app, log_level, self.gate))
         self._thread: Optional[threading.Thread] = None
 
     @property
@@ -66,6 +80,7 @@ class ServerThread:
 
     def start(self, timeout: float = 30.0) -> "ServerThread":
         """Start serving; returns once uvicorn accepts connections."""
+        self._accept_filter = quiet_accept_failures(self.gate)
         self._thread = threading.Thread(target=self._server.run,
                                         kwargs={"sockets": [self._socket]},
                                         name="faceedge-server", daemon=True)
@@ -83,6 +98,9 @@ class ServerThread:
     def stop(self, timeout: float = 30.0) -> None:
         """Stop serving and wait for the thread (idempotent)."""
         self._server.should_exit = True
+        if getattr(self, "_accept_filter", None) is not None:
+            logging.getLogger("asyncio").removeFilter(self._accept_filter)
+            self._accept_filter = None
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

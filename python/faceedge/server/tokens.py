@@ -64,8 +64,11 @@ class TokenStore:
         secret = self._keys.get(client_id) if isinstance(client_id, str) else None
         if secret is None:
             raise OAuthError(401, "invalid_client", "unknown client id")
+        # surrogatepass: a str with a lone surrogate (possible from Python callers, fuzz
+        # finding) is a wrong secret, not a UnicodeEncodeError.
         if not isinstance(client_secret, str) or not hmac.compare_digest(
-                secret.encode("utf-8"), client_secret.encode("utf-8")):
+                secret.encode("utf-8", "surrogatepass"),
+                client_secret.encode("utf-8", "surrogatepass")):
             raise OAuthError(401, "invalid_client", "Client authentication failed")
         now = self._clock()
         token = f"24.{secrets.token_hex(16)}.{int(self._ttl)}.{int(now)}.faceedge"

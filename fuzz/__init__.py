@@ -1,0 +1,1 @@
+"""Seeded, bounded, replayable fuzz harnesses for faceedge's input surfaces (see README.md)."""
