@@ -133,11 +133,14 @@ py::array dot_f32(const py::handle& query, const py::handle& rows, const kernels
   const float* qp = q.data();
   const float* rp = r.data();
   float* op = out.mutable_data();
-  py::gil_scoped_release release;
-  if (s.one_query) {
-    t.dot_many_f32(qp, rp, s.n, s.d, op);
-  } else {
-    t.dot_batch_f32(qp, s.m, rp, s.n, s.d, op);
+  {
+    // Only the kernel runs without the GIL: returning `out` touches its reference count.
+    py::gil_scoped_release release;
+    if (s.one_query) {
+      t.dot_many_f32(qp, rp, s.n, s.d, op);
+    } else {
+      t.dot_batch_f32(qp, s.m, rp, s.n, s.d, op);
+    }
   }
   return out;
 }
@@ -166,7 +169,8 @@ py::array dot_i8(const py::handle& query, const py::handle& rows, const kernels:
     std::fill(op, op + s.m * s.n, 0);
     return out;
   }
-  py::gil_scoped_release release;
+  {
+  py::gil_scoped_release release;  // released for the packing and the kernel, not the return
   const size_t d4 = (s.d + kernels::kTileGroup - 1) / kernels::kTileGroup * kernels::kTileGroup;
   const size_t ntiles = (s.n + kernels::kTileRows - 1) / kernels::kTileRows;
   std::vector<int8_t> tiles(ntiles * kernels::kTileRows * d4, 0);
@@ -177,6 +181,7 @@ py::array dot_i8(const py::handle& query, const py::handle& rows, const kernels:
   t.dot_tiles_i8(padded.data(), s.m, tiles.data(), ntiles, d4, scores.data());
   for (size_t i = 0; i < s.m; ++i) {
     std::memcpy(op + i * s.n, scores.data() + i * ntiles * kernels::kTileRows, s.n * sizeof(int32_t));
+  }
   }
   return out;
 }
