@@ -17,8 +17,8 @@ order each time) so that the noise of a shared machine lands on all of them alik
            FaceDetectorYN / FaceRecognizerSF run on OpenCV 5's new DNN engine by default; that
            engine ignores the target, so DNN_TARGET_CPU_FP16 logs "Targets are not supported by
            the new graph engine" and runs the same fp32 graph, measured the same speed here)
-  F-stream faceedge ``engine.embed_stream(frames)`` over each pass: the detection of the next
-           frame overlaps the embedding of this one; a frame's time is the gap between results
+  F-stream faceedge ``engine.embed_stream(frames)`` over each pass (default settings: stages in
+           turn; overlapped only with spin=0); a frame's time is the gap between results
   B1       plain Python over the ``onnxruntime`` API: same geometry as faceedge (long side <= 640,
            zero pad bottom/right to multiples of 32), numpy decode, cv2.dnn.NMSBoxes, numpy
            Umeyama + cv2.warpAffine, SFace _ortfix file with session.disable_quant_qdq = 1
@@ -149,12 +149,13 @@ class FaceEdgePublic:
 
 
 class FaceEdgeStream:
-    """The frames as one stream: ``engine.embed_stream(frames)`` detects frame i+1 on a helper
-    thread while frame i is embedded. A frame's time is the time between two results (the first
+    """The frames as one stream: ``engine.embed_stream(frames)`` (with spinning workers, the
+    default, it runs the stages in turn; with ``spin=0`` it detects frame i+1 on a helper thread
+    while frame i is embedded). A frame's time is the time between two results (the first
     one pays a detection that nothing overlaps), so a pass's times add up to its wall time."""
 
     name = "F-stream"
-    label = "faceedge `engine.embed_stream(frames)`, next detection overlapping"
+    label = "faceedge `engine.embed_stream(frames)` (stages in turn while workers spin)"
     streams = True
 
     def __init__(self, engine) -> None:
@@ -313,6 +314,10 @@ class PlainOrtPipeline:
         """Align + embed at given landmarks (to compare with faceedge at faceedge's landmarks)."""
         crop = cv2.warpAffine(img, umeyama(lm, TEMPLATE), (112, 112), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        return self.embed_crop(crop)
+
+    def embed_crop(self, crop: np.ndarray) -> np.ndarray:
+        """Embed an aligned 112x112 BGR crop as it is."""
         blob = np.ascontiguousarray(crop[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32)
         return l2n(self.rec.run([self.rec_output], {self.rec_input: blob})[0])
 
@@ -387,6 +392,32 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def engine_crop(engine, img: np.ndarray) -> np.ndarray:
+    """The aligned crop ``engine.embed(img)`` embeds (largest face), through the engine's own
+    internals: there is no public call that returns it."""
+    from faceedge.decode_plan import aligned_crops
+    from faceedge.options import parse_detect_options
+    from faceedge.photo import open_photo
+
+    _, found = engine._detect(open_photo(img), parse_detect_options(1, 0, 0), "the image",
+                              tokens=False)
+    return aligned_crops(engine._core, found, [0])[0]
+
+
+def same_decisions(ours: List[Optional[np.ndarray]], theirs: List[Optional[np.ndarray]],
+                   threshold: float) -> Tuple[int, int]:
+    """(pairs decided alike, pairs) for "same person" at ``threshold`` over every pair of frames
+    both pipelines embedded."""
+    kept = [(a, b) for a, b in zip(ours, theirs) if a is not None and b is not None]
+    alike = total = 0
+    for i in range(len(kept)):
+        for j in range(i + 1, len(kept)):
+            total += 1
+            alike += (cosine(kept[i][0], kept[j][0]) >= threshold) == \
+                     (cosine(kept[i][1], kept[j][1]) >= threshold)
+    return alike, total
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -479,6 +510,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     # accuracy of the prepared (rewritten) file on real photos.
     unmodified = [by_name["B1"].embed_at(img, lm) if lm is not None else None
                   for (_, img), (_, lm) in zip(frames, f_det)]
+    # ... and on faceedge's own aligned crop (which area-averages faces over 128 px where the
+    # plain warp above samples them): the prepared file against the unmodified one, nothing else.
+    own_crop = [by_name["B1"].embed_crop(engine_crop(by_name["F"].engine, img))
+                if lm is not None else None for (_, img), (_, lm) in zip(frames, f_det)]
 
     # Timed passes. ONNX Runtime's intra-op workers spin for ~40-50 ms of CPU after every run
     # (measured here: a 2-thread session burns ~40 ms CPU in the 50 ms after run() returns). With
@@ -564,7 +599,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 row["cos_F_" + KEY[n]] = cosine(fe, outputs[n][i][1])
         row["cos_F_B2_same_landmarks"] = cosine(fe, same_lm[i])
         row["cos_F_B1_same_landmarks"] = cosine(fe, unmodified[i])
+        row["cos_F_B1_own_crop"] = cosine(fe, own_crop[i])
         agree.append(row)
+    decisions = same_decisions([e for _, e in outputs["F"]], own_crop,
+                               by_name["F"].engine.threshold)
 
     simd = faceedge.runtime_info()["simd_level"]
     cmd = "python benchmarks/bench_pipeline.py " + " ".join(shlex.quote(a) for a in
@@ -603,20 +641,25 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     print("Agreement with faceedge (per frame; IoU of the face box, cosine of the embedding):\n")
     print("| frame | size | IoU F~A | IoU F~A' | IoU F~B | cos F~B2 | cos F~B1 | cos F~A | cos F~A' "
-          "| cos F~B2 at F's landmarks | cos F~B1 (unmodified SFace) at F's landmarks |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| cos F~B2 at F's landmarks | cos F~B1 (unmodified SFace) at F's landmarks "
+          "| cos F~B1 on F's own crop |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in agree:
         print(f"| {r['frame']} | {r['size']} | {r['iou_F_A']:.3f} | {r['iou_F_Ap']:.3f} | "
               f"{r['iou_F_B1']:.3f} | {r['cos_F_B2']:.5f} | {r['cos_F_B1']:.5f} | "
               f"{r['cos_F_A']:.4f} | {r['cos_F_Ap']:.4f} | {r['cos_F_B2_same_landmarks']:.6f} | "
-              f"{r['cos_F_B1_same_landmarks']:.6f} |")
+              f"{r['cos_F_B1_same_landmarks']:.6f} | {r['cos_F_B1_own_crop']:.6f} |")
     mins = {k: min(r[k] for r in agree) for k in agree[0] if k.startswith(("iou", "cos"))}
     print(f"\nminimum IoU: F~A {mins['iou_F_A']:.3f}, F~A' {mins['iou_F_Ap']:.3f}, "
           f"F~B {mins['iou_F_B1']:.3f} (target > 0.9); minimum cosine: F~B2 {mins['cos_F_B2']:.5f}, "
           f"F~B1 {mins['cos_F_B1']:.5f}, F~A {mins['cos_F_A']:.4f}, F~A' {mins['cos_F_Ap']:.4f}, "
           f"F~B2 at faceedge's landmarks {mins['cos_F_B2_same_landmarks']:.6f}, F~B1 (unmodified "
           f"SFace) at faceedge's landmarks {mins['cos_F_B1_same_landmarks']:.6f}"
-          + (f", F~F-stream {mins['cos_F_Fstream']:.6f}" if "cos_F_Fstream" in mins else ""))
+          + (f", F~F-stream {mins['cos_F_Fstream']:.6f}" if "cos_F_Fstream" in mins else "")
+          + f", F~B1 (unmodified SFace) on F's own crop {mins['cos_F_B1_own_crop']:.6f}")
+    print(f"\nSame-person decisions at score 80 (cosine {by_name['F'].engine.threshold:.3f}) over "
+          f"every pair of frames: faceedge and the unmodified SFace on faceedge's crops agree on "
+          f"{decisions[0]} of {decisions[1]} pairs")
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -144,25 +144,6 @@ def test_a_model_without_rewrites_is_used_as_is(models_dir, model_file, tmp_path
     assert prepare_model(source, tmp_path, log=lambda m: None) == source
 
 
-def test_first_start_prepares_inside_the_engines_thread_pool(models_dir, model_file, testdata_dir, tmp_path):
-    """On a first start the preparation's check sessions are the process's first sessions: they
-    must build the shared pool with the engine's thread count, not the runtime's default."""
-    import os
-    import subprocess
-    import sys
-
-    script = ("import sys, faceedge\n"
-              "e = faceedge.FaceEngine(models=sys.argv[1], threads=1)\n"
-              "print(faceedge.runtime_info()['thread_pool_threads'], e.detect(sys.argv[2]).face_num)\n")
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cold-cache"))
-    proc = subprocess.run([sys.executable, "-c", script, str(models_dir),
-                           str(testdata_dir / "faces" / "obama_1.jpg")],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    assert "preparing" in proc.stderr  # it was a cold start
-    assert proc.stdout.split() == ["1", "1"]
-
-
 # ---- the PRelu forms ----------------------------------------------------------------------------
 
 def _optimized_op_counts(path, tmp_path):

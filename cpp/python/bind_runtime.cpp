@@ -109,8 +109,6 @@ void bind_runtime(py::module_& m) {
     d["library_path"] = info.library_path;
     d["build_info"] = info.build_info;
     d["available_providers"] = info.available_providers;
-    d["thread_pool_threads"] = info.thread_pool_threads;
-    d["thread_pool_affinity"] = info.thread_pool_affinity;
     d["ep_devices"] = info.ep_devices;
     return d;
   });
@@ -131,7 +129,6 @@ void bind_runtime(py::module_& m) {
       .def_property_readonly("outputs", [](const PySession& s) { return specs_to_list(s.session().outputs()); })
       .def_property_readonly("providers", [](const PySession& s) { return s.session().providers(); })
       .def_property_readonly("warnings", [](const PySession& s) { return s.session().warnings(); })
-      .def_property_readonly("shares_pool", [](const PySession& s) { return s.session().shares_pool(); })
       .def("run", &PySession::run, py::arg("feeds"),
            py::arg("output_names") = py::none());
 }

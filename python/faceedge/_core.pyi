@@ -13,7 +13,7 @@ def set_execution_provider_libraries(paths: Sequence[str]) -> None:
     runtime has not built in (ONNX Runtime >= 1.22)."""
 def runtime_info() -> Dict[str, object]:
     """Loads the runtime if needed: {version, library_path, build_info, available_providers,
-    thread_pool_threads, thread_pool_affinity, ep_devices}."""
+    ep_devices}."""
 def status_round_trip(code: int, message: str) -> str:
     """Creates an ORT status and reads it back: '<code>:<message>'. For the binding tests."""
 

@@ -34,7 +34,7 @@ from .models import (Choice, ModelEntry, ModelsArg, cache_dir, choose_model,
                      load_manifest)
 from .options import (DetectOptions, parse_detect_options, parse_face_field,
                       parse_faceverify_option, parse_liveness_control, parse_quality_control)
-from .providers import ProviderSpec, normalize_providers  # normalize_providers: re-exported
+from .providers import ProviderSpec, cpu_workers_spin, normalize_providers  # normalize_providers: re-exported
 from .quality import control_failure
 from .results import (Angle, DetectResult, FaceAttribute, FaceInfo, FaceQuality,
                       FaceVerifyResult, Location, MatchResult, Point)
@@ -182,12 +182,10 @@ class FaceEngine:
             return path
         from .prepare import prepare_model
 
-        # The check sessions run on the CPU with this engine's thread settings, so that when they
-        # are the process's first sessions they build the shared pool the engine asked for.
+        # The check sessions run on the CPU with this engine's thread settings (and placement).
         cpu = [p for p in self._providers_requested if p[0] == "CPUExecutionProvider"]
         # The rewrite's form follows the provider the file will run on, the first one requested
-        # (not asked of the runtime here: that would load it, and build its shared thread pool,
-        # before these check sessions could size it).
+        # (not asked of the runtime here: that would load it before it is needed).
         runs_on = self._providers_requested[0][0]
         return Path(prepare_model(path, cache_dir() / "prepared", source_sha256=entry.sha256,
                                   session_args={"threads": self._threads, "providers": cpu},
@@ -331,9 +329,9 @@ class FaceEngine:
     def embed_stream(self, frames: Iterable[ImageLike], max_face_num: int = 1,
                      face_sort_type: int = 0, min_face_size: float = 0) -> Iterator[np.ndarray]:
         """:meth:`embed` over a stream of frames (a camera, a video, a folder), one array per
-        frame in order, with the detection of the next frame overlapping the embedding of this
-        one (:mod:`faceedge.frame_overlap`): on a 2-core board a frame then costs about the
-        longer of the two stages rather than their sum.
+        frame in order. With the CPU option ``spin=0`` the detection of the next frame overlaps
+        the embedding of this one (:mod:`faceedge.frame_overlap`); with spinning workers (the
+        default) the stages run in turn, which measured faster (README, bench_pipeline).
 
         Yields:
             float32 array (n, embedding_dim) per frame, as :meth:`embed` returns it; a frame
@@ -359,6 +357,8 @@ class FaceEngine:
                 return empty.copy()
             return embed_crops(self._engine, aligned_crops(self._core, found, range(len(found))))
 
+        if cpu_workers_spin(self._providers_requested):
+            return (embed(detect(frame)) for frame in frames)
         return overlapped(frames, detect, embed)
 
     def match(self, image1: ImageLike, image2: ImageLike, image_type1: Optional[str] = None,

@@ -220,6 +220,8 @@ def prepare_model(source: Path, cache_dir: Path, source_sha256: Optional[str] = 
                                          "quantization')")
             check, record["proved_against"] = _compare(source, tmp, session_args), "source"
         except Exception as exc:
+            if getattr(exc, "error_code", None) == 229014:  # the caller's settings, not the model
+                raise
             if not reference_edits:  # the source does not run and nothing explains why
                 raise ModelError(229003, f"cannot verify the prepared form of {source}: "
                                          f"{exc}") from exc

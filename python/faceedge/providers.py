@@ -240,9 +240,12 @@ _XNNPACK = _Table(keys={"intra_op_num_threads": _integer(1)},
 # The CPU provider's settings live on the session and the thread pool; the core reads these keys
 # (ort/providers.cpp with_cpu_options). Affinity and cores are handled in _cpu_placement.
 _AFFINITY_KEY = "session.intra_op_thread_affinities"
+_SPIN_KEY = "session.intra_op.allow_spinning"
 _CPU = _Table(
-    keys={"intra_op_num_threads": _integer(0), _AFFINITY_KEY: _text, "enable_cpu_mem_arena": _BOOL},
-    aliases={"threads": _same("intra_op_num_threads"), "arena": _same("enable_cpu_mem_arena")})
+    keys={"intra_op_num_threads": _integer(0), _AFFINITY_KEY: _text, "enable_cpu_mem_arena": _BOOL,
+          _SPIN_KEY: _BOOL},
+    aliases={"threads": _same("intra_op_num_threads"), "arena": _same("enable_cpu_mem_arena"),
+             "spin": _same(_SPIN_KEY)})
 _CPU_PLACEMENT = ("affinity", "cores")
 
 _TABLES: Dict[str, Tuple[str, _Table]] = {  # canonical name -> (short name, table)
@@ -414,3 +417,13 @@ def normalize_providers(providers: Union[None, ProviderSpec, Sequence[ProviderSp
         out.append((known[0] if known else name.strip(), provider_options(name, options, sysfs_root)))
     return out
 
+
+
+def cpu_workers_spin(providers: Sequence[Tuple[str, Mapping[str, str]]]) -> bool:
+    """Whether the CPU sessions' workers spin during a run (the default; ``spin=0`` turns it
+    off). Two runs side by side on a small CPU then fight over the cores, so overlapping stages
+    (:mod:`faceedge.frame_overlap`) only pays without spinning."""
+    for name, options in providers:
+        if name == "CPUExecutionProvider":
+            return options.get(_SPIN_KEY, "1") == "1"
+    return True

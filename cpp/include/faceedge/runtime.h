@@ -22,6 +22,7 @@ struct SessionSettings {
   // counted from 1 ("5-8;5-8;5-8"). Empty: the runtime's default placement.
   std::string intra_op_affinity;
   bool cpu_arena = true;                   // the CPU provider's memory arena
+  bool spinning = true;                    // workers spin during a run (never after it)
   std::map<std::string, std::string> config_entries;  // AddSessionConfigEntry key/values
 };
 
@@ -30,8 +31,6 @@ struct RuntimeInfo {
   std::string library_path;  // the file that was dlopened
   std::string build_info;
   std::vector<std::string> available_providers;
-  int thread_pool_threads = 0;  // the shared intra-op pool's size (0 = the runtime's default)
-  std::string thread_pool_affinity;  // its workers' affinity string ("" = the runtime's default)
   // "OpenVINOExecutionProvider on CPU (Intel)", ... for the built-in providers and the plugin
   // libraries registered so far; empty on a runtime older than 1.22.
   std::vector<std::string> ep_devices;

@@ -20,7 +20,6 @@ struct OrtRunOptions;
 struct OrtCUDAProviderOptionsV2;
 struct OrtTensorRTProviderOptionsV2;
 struct OrtApi;
-struct OrtThreadingOptions;
 struct OrtEpDevice;        // API 22: one (execution provider, hardware device) pair
 struct OrtHardwareDevice;  // API 22: a CPU, GPU or NPU the runtime enumerated
 
@@ -87,16 +86,9 @@ enum Slot : size_t {
   kReleaseTypeInfo = 98,
   kReleaseTensorTypeAndShapeInfo = 99,
   kReleaseSessionOptions = 100,
-  kCreateEnvWithGlobalThreadPools = 119,
-  kDisablePerSessionThreads = 120,
-  kCreateThreadingOptions = 121,
-  kReleaseThreadingOptions = 122,
   kGetAvailableProviders = 125,
   kReleaseAvailableProviders = 126,
   kAddSessionConfigEntry = 130,
-  kSetGlobalIntraOpNumThreads = 147,
-  kSetGlobalInterOpNumThreads = 148,
-  kSetGlobalSpinControl = 149,
   kSessionOptionsAppendExecutionProvider_TensorRT_V2 = 170,
   kCreateTensorRTProviderOptions = 171,
   kUpdateTensorRTProviderOptions = 172,
@@ -106,7 +98,6 @@ enum Slot : size_t {
   kUpdateCUDAProviderOptions = 206,
   kReleaseCUDAProviderOptions = 208,
   kSessionOptionsAppendExecutionProvider = 216,
-  kSetGlobalIntraOpThreadAffinity = 227,  // API 14
   kGetBuildInfoString = 254,
   // Plugin execution providers, API 22 (slots from the 1.29 header, shared/ort-c-abi.md; the
   // table is append-only). Resolved only on runtimes >= 1.22. Checked on 1.32.0 (stock wheel)
@@ -180,13 +171,6 @@ using ReleaseCudaOptionsFn = void (*)(OrtCUDAProviderOptionsV2*);
 using AppendProviderFn = OrtStatus* (*)(OrtSessionOptions*, const char* name, const char* const* keys,
                                         const char* const* values, size_t n);
 using GetBuildInfoStringFn = const char* (*)();
-using CreateEnvWithGlobalThreadPoolsFn = OrtStatus* (*)(int level, const char* logid,
-                                                        const OrtThreadingOptions*, OrtEnv** out);
-using DisablePerSessionThreadsFn = OrtStatus* (*)(OrtSessionOptions*);
-using CreateThreadingOptionsFn = OrtStatus* (*)(OrtThreadingOptions** out);
-using ReleaseThreadingOptionsFn = void (*)(OrtThreadingOptions*);
-using ThreadingOptionsIntFn = OrtStatus* (*)(OrtThreadingOptions*, int);
-using ThreadingOptionsStringFn = OrtStatus* (*)(OrtThreadingOptions*, const char*);
 // Plugin execution providers (API 22). The device array GetEpDevices returns belongs to the env.
 using RegisterEpLibraryFn = OrtStatus* (*)(OrtEnv*, const char* registration_name, const char* path);
 using GetEpDevicesFn = OrtStatus* (*)(const OrtEnv*, const OrtEpDevice* const** devices, size_t* count);

@@ -177,6 +177,13 @@ SessionSettings with_cpu_options(SessionSettings settings) {
                           value + "'");
         }
         settings.cpu_arena = value == "1";
+      } else if (key == "session.intra_op.allow_spinning") {
+        if (value != "0" && value != "1") {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "CPUExecutionProvider option session.intra_op.allow_spinning must be '0' or "
+                      "'1', got '" + value + "'");
+        }
+        settings.spinning = value == "1";
       } else {
         throw Error(ErrorCode::kInvalidArgument, "unknown CPUExecutionProvider option '" + key +
                                                      "'; known options: " + kKnown);

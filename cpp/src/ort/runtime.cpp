@@ -87,14 +87,6 @@ Api resolve_api(const abi::OrtApi* t) {
   FACEEDGE_RESOLVE(release_cuda_options, kReleaseCUDAProviderOptions);
   FACEEDGE_RESOLVE(append_provider, kSessionOptionsAppendExecutionProvider);
   FACEEDGE_RESOLVE(get_build_info_string, kGetBuildInfoString);
-  FACEEDGE_RESOLVE(create_env_with_global_thread_pools, kCreateEnvWithGlobalThreadPools);
-  FACEEDGE_RESOLVE(disable_per_session_threads, kDisablePerSessionThreads);
-  FACEEDGE_RESOLVE(create_threading_options, kCreateThreadingOptions);
-  FACEEDGE_RESOLVE(release_threading_options, kReleaseThreadingOptions);
-  FACEEDGE_RESOLVE(set_global_intra_op_num_threads, kSetGlobalIntraOpNumThreads);
-  FACEEDGE_RESOLVE(set_global_inter_op_num_threads, kSetGlobalInterOpNumThreads);
-  FACEEDGE_RESOLVE(set_global_spin_control, kSetGlobalSpinControl);
-  FACEEDGE_RESOLVE(set_global_intra_op_thread_affinity, kSetGlobalIntraOpThreadAffinity);
 #undef FACEEDGE_RESOLVE
   return a;
 }
@@ -169,7 +161,7 @@ std::string status_message(abi::OrtStatus* status) {
   return status_message_of(Runtime::get().api(), status);
 }
 
-const Runtime& Runtime::get(const PoolSettings& pool) {
+const Runtime& Runtime::get() {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (g_runtime) return *g_runtime;
 
@@ -224,36 +216,14 @@ const Runtime& Runtime::get(const PoolSettings& pool) {
   rt->version_ = version;
   rt->library_path_ = path;
 
-  // One thread pool for every session of the process. With a pool per session (the runtime's
-  // default) the detector's workers still spin on the cores while the embedder runs: measured
-  // on 2 cores, detect + embed took 38 ms a frame that way and 12 ms with one shared pool.
-  // Spinning is off so an idle engine leaves the CPU to the rest of the gate software.
+  // No process-wide pool: each session builds its own (see Session). A shared pool cannot stop
+  // spinning when a run ends, so it either spins between frames or never spins at all.
   const Api& api = rt->api_;
-  abi::OrtThreadingOptions* threading = nullptr;
-  std::string why = status_message_of(api, api.create_threading_options(&threading));
-  if (why.empty()) why = status_message_of(api, api.set_global_intra_op_num_threads(threading, pool.threads));
-  if (why.empty()) why = status_message_of(api, api.set_global_inter_op_num_threads(threading, 1));
-  if (why.empty()) why = status_message_of(api, api.set_global_spin_control(threading, 0));
-  // The runtime pins the pool's workers (not the calling thread) when it creates the pool, so a
-  // malformed string or a count that does not match threads - 1 is reported by the env call.
-  if (why.empty() && !pool.affinity.empty()) {
-    why = status_message_of(api, api.set_global_intra_op_thread_affinity(threading, pool.affinity.c_str()));
-  }
   abi::OrtEnv* env = nullptr;
-  if (why.empty()) {
-    why = status_message_of(api, api.create_env_with_global_thread_pools(abi::kLoggingError, "faceedge",
-                                                                          threading, &env));
-  }
-  api.release_threading_options(threading);
-  if (!why.empty() && !pool.affinity.empty()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "ONNX Runtime rejected the thread pool (threads " + std::to_string(pool.threads) +
-                    ", affinity '" + pool.affinity + "'): " + why);
-  }
+  const std::string why = status_message_of(api, api.create_env(abi::kLoggingError, "faceedge", &env));
   if (!why.empty()) {
     throw Error(ErrorCode::kRuntimeUnavailable, "ONNX Runtime environment: " + why);
   }
-  rt->pool_ = pool;
   abi::OrtStatus* status = nullptr;
   rt->env_ = env;
   status = rt->api_.disable_telemetry_events(env);
@@ -367,8 +337,6 @@ RuntimeInfo runtime_info() {
   info.library_path = rt.library_path();
   info.build_info = rt.api().get_build_info_string();
   info.available_providers = rt.available_providers();
-  info.thread_pool_threads = rt.pool_threads();
-  info.thread_pool_affinity = rt.pool_affinity();
   for (const ort::EpDevice& d : rt.ep_devices()) info.ep_devices.push_back(d.describe());
   return info;
 }

@@ -60,14 +60,6 @@ struct Api {
   abi::ReleaseCudaOptionsFn release_cuda_options;
   abi::AppendProviderFn append_provider;
   abi::GetBuildInfoStringFn get_build_info_string;
-  abi::CreateEnvWithGlobalThreadPoolsFn create_env_with_global_thread_pools;
-  abi::DisablePerSessionThreadsFn disable_per_session_threads;
-  abi::CreateThreadingOptionsFn create_threading_options;
-  abi::ReleaseThreadingOptionsFn release_threading_options;
-  abi::ThreadingOptionsIntFn set_global_intra_op_num_threads;
-  abi::ThreadingOptionsIntFn set_global_inter_op_num_threads;
-  abi::ThreadingOptionsIntFn set_global_spin_control;
-  abi::ThreadingOptionsStringFn set_global_intra_op_thread_affinity;
 };
 
 // The plugin execution-provider calls (API 22). All null on a runtime older than 1.22.
@@ -92,17 +84,10 @@ struct EpDevice {
   std::string describe() const;  // "OpenVINOExecutionProvider on GPU (Intel)"
 };
 
-// How the process-wide intra-op pool is built; only the first Runtime::get call's value counts.
-struct PoolSettings {
-  int threads = 0;        // 0: the runtime's default, one per physical core
-  std::string affinity;   // ONNX Runtime's affinity string for the workers; empty: its default
-};
-
 class Runtime {
  public:
   // Loads the library, the table and the env on first use (thread-safe); throws Error.
-  // The first call also builds the process-wide thread pool every session shares from `pool`.
-  static const Runtime& get(const PoolSettings& pool = {});
+  static const Runtime& get();
 
   const Api& api() const { return api_; }
   abi::OrtEnv* env() const { return env_; }
@@ -119,10 +104,6 @@ class Runtime {
   std::vector<std::string> registered_plugin_libraries() const;
   // The (provider, device) pairs of the env: the built-in providers' and the registered plugins'.
   std::vector<EpDevice> ep_devices() const;
-  // The thread count the shared pool was created with (0 = the runtime's default).
-  int pool_threads() const { return pool_.threads; }
-  // The affinity string the shared pool was created with ("" = the runtime's default placement).
-  const std::string& pool_affinity() const { return pool_.affinity; }
 
  private:
   Runtime() = default;
@@ -131,7 +112,6 @@ class Runtime {
   void* library_ = nullptr;
   std::string version_;
   std::string library_path_;
-  PoolSettings pool_;
   PluginEpApi plugin_{};
 };
 

@@ -76,30 +76,28 @@ Session::Session(const std::string& model_path, const SessionSettings& requested
     throw Error(ErrorCode::kInvalidArgument, "threads must be >= 0, got " + std::to_string(requested.intra_op_threads));
   }
   const SessionSettings settings = with_cpu_options(requested);
-  const Runtime& rt = Runtime::get({settings.intra_op_threads, settings.intra_op_affinity});
+  const Runtime& rt = Runtime::get();
   const Api& api = rt.api();
   const std::string where = "model " + model_path;
 
   Owned<abi::OrtSessionOptions> options{nullptr, api.release_session_options};
   check(api.create_session_options(&options.ptr), "creating session options");
   check(api.set_graph_optimization_level(options.ptr, abi::kGraphOptimizeAll), "optimisation level");
-  const bool pool_matches = (settings.intra_op_threads == 0 && settings.intra_op_affinity.empty()) ||
-                            (settings.intra_op_threads == rt.pool_threads() &&
-                             settings.intra_op_affinity == rt.pool_affinity());
-  if (pool_matches) {
-    check(api.disable_per_session_threads(options.ptr), "sharing the process thread pool");
-    shares_pool_ = true;
-  } else {
-    // The shared pool was built for an earlier session: this one gets its own, not spinning,
-    // pinned through the session-level form of the same affinity setting.
-    check(api.set_intra_op_num_threads(options.ptr, settings.intra_op_threads), "thread count");
-    check(api.add_session_config_entry(options.ptr, "session.intra_op.allow_spinning", "0"),
-          "thread spinning");
-    if (!settings.intra_op_affinity.empty()) {
-      check(api.add_session_config_entry(options.ptr, "session.intra_op_thread_affinities",
-                                         settings.intra_op_affinity.c_str()),
-            "thread affinity");
-    }
+  // Each session has its own intra-op pool whose workers spin while a run is in progress (the
+  // short gaps between layers then cost no wake-up) and stop the moment it returns, so the
+  // detector's workers do not spin through the embedder's run, nor an idle engine's through the
+  // rest of the gate's software. Measured on 2 cores (YuNet 640 + SFace): 15.5 ms a pair this
+  // way, 25.2 ms never spinning, 51.3 ms spinning on after the run; idle CPU 0.1 ms in 0.5 s.
+  check(api.set_intra_op_num_threads(options.ptr, settings.intra_op_threads), "thread count");
+  check(api.add_session_config_entry(options.ptr, "session.intra_op.allow_spinning",
+                                     settings.spinning ? "1" : "0"),
+        "thread spinning");
+  check(api.add_session_config_entry(options.ptr, "session.force_spinning_stop", "1"),
+        "stopping the spin after a run");
+  if (!settings.intra_op_affinity.empty()) {
+    check(api.add_session_config_entry(options.ptr, "session.intra_op_thread_affinities",
+                                       settings.intra_op_affinity.c_str()),
+          "thread affinity");
   }
   if (!settings.cpu_arena) check(api.disable_cpu_mem_arena(options.ptr), "CPU memory arena");
   for (const auto& [key, value] : settings.config_entries) {
@@ -125,7 +123,19 @@ Session::Session(const std::string& model_path, const SessionSettings& requested
   }
   providers_.push_back("CPUExecutionProvider");
 
-  check(api.create_session(rt.env(), model_path.c_str(), options.ptr, &impl_->session), where);
+  abi::OrtStatus* created = api.create_session(rt.env(), model_path.c_str(), options.ptr, &impl_->session);
+  if (created != nullptr && !settings.intra_op_affinity.empty()) {
+    // The runtime parses the affinity string only when it builds the pool, inside this call.
+    const std::string why = api.get_error_message(created);
+    if (why.find("ffinit") != std::string::npos || why.find("rocessor id") != std::string::npos) {
+      api.release_status(created);
+      throw Error(ErrorCode::kInvalidArgument,
+                  "ONNX Runtime rejected the thread pool (threads " +
+                      std::to_string(settings.intra_op_threads) + ", affinity '" +
+                      settings.intra_op_affinity + "'): " + why);
+    }
+  }
+  check(created, where);
   check(api.create_cpu_memory_info(abi::kArenaAllocator, abi::kMemTypeDefault, &impl_->cpu_memory),
         "creating CPU memory info");
 

@@ -48,8 +48,6 @@ class Session {
   // The execution providers that were appended, best first; always ends with CPU.
   const std::vector<std::string>& providers() const { return providers_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
-  // True when the session runs on the process-wide pool (see Runtime::get).
-  bool shares_pool() const { return shares_pool_; }
 
   // Runs the model; an empty `output_names` means every output. Thread-safe.
   std::vector<OutputTensor> run(const std::vector<InputTensor>& inputs,
@@ -63,7 +61,6 @@ class Session {
   std::vector<TensorSpec> outputs_;
   std::vector<std::string> providers_;
   std::vector<std::string> warnings_;
-  bool shares_pool_ = false;
 };
 
 // Reads an ORT-created status object back: used by the tests to prove the status path.
