@@ -450,3 +450,35 @@ def test_concurrent_search_while_adding_and_removing(storage):
         t.join(timeout=30)
     assert not errors, errors
     assert len(g) > 50
+
+
+def test_a_scan_split_over_threads_finds_exactly_what_one_thread_finds():
+    """A float32 gallery large enough to be split (40k x 128 floats, 20 MB: up to 5 ranges of
+    4 MB): every thread count returns the same users, faces and cosines as one thread, with
+    users whose faces fall in different ranges, a group filter and a score floor."""
+    rng = np.random.default_rng(7)
+    n, d = 40_000, 128
+    vectors = rng.standard_normal((n, d)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    users = (np.arange(n) * 7919) % 3000  # each user's faces spread over the whole gallery
+    groups = (users % 3).astype(np.int32)
+    g = _core.Gallery(d)
+    g.add(np.arange(n, dtype=np.int64), users.astype(np.int64), groups, vectors)
+    queries = vectors[[5, 17_000, 39_999]] + 0.05 * rng.standard_normal((3, d)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+
+    def run(threads, **kw):
+        g.search_threads = threads
+        assert g.search_threads == threads
+        return [{k: v.tolist() for k, v in r.items()} for r in g.search(queries, **kw)]
+
+    for kw in ({"max_users": 20}, {"max_users": 5, "group_keys": [1, 2]},
+               {"max_users": 50, "min_cosine": 0.2}):
+        alone = run(1, **kw)
+        assert alone[0]["face_ids"][0] == 5 and alone[1]["face_ids"][0] == 17_000
+        for threads in (2, 3, 4):
+            assert run(threads, **kw) == alone, (threads, kw)
+    g.search_threads = 0  # automatic again
+    assert 1 <= g.search_threads <= 4
+    with pytest.raises(InvalidParameterError):
+        g.search_threads = -1

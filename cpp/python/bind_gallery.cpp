@@ -281,6 +281,16 @@ void bind_gallery(py::module_& m) {
                                py::gil_scoped_release release;
                                return g.memory_bytes();
                              })
+      .def_property(
+          "search_threads",
+          [](const Gallery& g) {
+            py::gil_scoped_release release;
+            return g.search_threads();
+          },
+          [](Gallery& g, int threads) {
+            py::gil_scoped_release release;
+            g.set_search_threads(threads);
+          })
       .def("__len__", &Gallery::size, py::call_guard<py::gil_scoped_release>())
       .def(
           "add",

@@ -70,6 +70,11 @@ class Gallery {
   size_t remove(const int64_t* face_ids, size_t n);
   void clear();
 
+  // Threads an exact scan of a large gallery is split over (0: automatic, the CPU count up to 4);
+  // galleries under a few MB are always scanned on the calling thread alone.
+  void set_search_threads(int threads);
+  int search_threads() const;
+
   // One result list per query row (queries: n x dim), best first.
   std::vector<std::vector<UserHit>> search(const float* queries, size_t n,
                                            const SearchQuery& query) const;

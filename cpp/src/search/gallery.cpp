@@ -38,6 +38,7 @@
 #include "search/dispatch.h"
 #include "search/id_map.h"
 #include "search/kernels/kernels.h"
+#include "search/row_ranges.h"
 #include "search/topk.h"
 
 namespace faceedge {
@@ -59,6 +60,13 @@ constexpr size_t kCandidatesPerUser = 8;
 constexpr uint32_t kNoRow = IdMap::kNone;
 
 // The largest float below x: "s > just_below(x)" is "s >= x".
+// Threads a large scan is split over unless set_search_threads says otherwise: memory bandwidth
+// stops growing after a few cores, and a board's little cores would only slow the last range.
+size_t default_search_threads() {
+  const unsigned hw = std::thread::hardware_concurrency();
+  return std::max<size_t>(1, std::min<size_t>(hw, 4));
+}
+
 float just_below(float x) { return std::nextafter(x, -std::numeric_limits<float>::infinity()); }
 
 size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
@@ -198,8 +206,12 @@ struct Gallery::Impl {
     top.push(user_keys[row], static_cast<uint32_t>(row), s);
   }
   static void push(FaceTopK& top, size_t row, float s) { top.push(static_cast<uint32_t>(row), s); }
-  void scan_f32(const float* q, size_t nq, size_t k, float min_cosine, const Filter& f,
-                std::vector<UserTopK>& tops) const;
+  // Rows [begin, end) only: a split scan gives each thread its own range and tops.
+  void scan_f32(const float* q, size_t nq, float min_cosine, const Filter& f, size_t begin,
+                size_t end, std::vector<UserTopK>& tops) const;
+  // All rows, on up to search_threads threads (row_ranges.h), merged into `tops`.
+  void scan_f32_split(const float* q, size_t nq, size_t k, float min_cosine, const Filter& f,
+                      std::vector<UserTopK>& tops) const;
   void scan_i8(const float* q, size_t nq, size_t k, float min_cosine, const Filter& f,
                std::vector<UserTopK>& tops) const;
   template <typename Top>
@@ -230,6 +242,7 @@ struct Gallery::Impl {
   const std::shared_ptr<const VectorSource> source;  // int8 mode: the exact vectors
 
   mutable std::shared_mutex mutex;
+  size_t search_threads = default_search_threads();
   size_t size = 0;
   RowStore f32;  // float32 mode only
   RowStore i8;   // int8 mode only
@@ -352,19 +365,38 @@ size_t Gallery::Impl::memory_bytes() const {
 }
 
 // Exact: every row scored in fp32, block by block, all queries of the chunk per block.
-void Gallery::Impl::scan_f32(const float* q, size_t nq, size_t k, float min_cosine,
-                             const Filter& f, std::vector<UserTopK>& tops) const {
-  (void)k;
+void Gallery::Impl::scan_f32(const float* q, size_t nq, float min_cosine, const Filter& f,
+                             size_t begin, size_t end, std::vector<UserTopK>& tops) const {
   const size_t block = block_rows(stride_f32 * sizeof(float), nq);
   std::vector<float> scores(nq * block);
   const float below_min = just_below(min_cosine);
-  for (size_t b0 = 0; b0 < size; b0 += block) {
-    const size_t nb = std::min(block, size - b0);
+  for (size_t b0 = begin; b0 < end; b0 += block) {
+    const size_t nb = std::min(block, end - b0);
     kernels->dot_batch_f32(q, nq, f32_row(b0), nb, stride_f32, scores.data());
     for (size_t qi = 0; qi < nq; ++qi) {
       UserTopK& top = tops[qi];
       const float* s = scores.data() + qi * nb;
       consider(s, b0, nb, below_min, f, top);
+    }
+  }
+}
+
+void Gallery::Impl::scan_f32_split(const float* q, size_t nq, size_t k, float min_cosine,
+                                   const Filter& f, std::vector<UserTopK>& tops) const {
+  const size_t parts = scan_threads(size, stride_f32 * sizeof(float), search_threads);
+  if (parts == 1) {
+    scan_f32(q, nq, min_cosine, f, 0, size, tops);
+    return;
+  }
+  std::vector<std::vector<UserTopK>> part_tops(parts, std::vector<UserTopK>(nq, UserTopK(k)));
+  for_row_ranges(size, parts, 16, [&](size_t part, size_t begin, size_t end) {
+    scan_f32(q, nq, min_cosine, f, begin, end, part_tops[part]);
+  });
+  // Each part holds its best k users with each one's best row there; a user's best overall is
+  // the best of those, which pushing them all into one UserTopK keeps.
+  for (std::vector<UserTopK>& part : part_tops) {
+    for (size_t qi = 0; qi < nq; ++qi) {
+      for (const ScoredRow& r : part[qi].items()) tops[qi].push(r.user_key, r.row, r.score);
     }
   }
 }
@@ -613,6 +645,20 @@ void Gallery::clear() {
   g.max_norm = 0.f;
 }
 
+void Gallery::set_search_threads(int threads) {
+  if (threads < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "search threads must be >= 0 (0: automatic), got " + std::to_string(threads));
+  }
+  std::unique_lock lock(impl_->mutex);
+  impl_->search_threads = threads == 0 ? default_search_threads() : static_cast<size_t>(threads);
+}
+
+int Gallery::search_threads() const {
+  std::shared_lock lock(impl_->mutex);
+  return static_cast<int>(impl_->search_threads);
+}
+
 std::vector<std::vector<UserHit>> Gallery::search(const float* queries, size_t n,
                                                   const SearchQuery& query) const {
   const Impl& g = *impl_;
@@ -646,7 +692,7 @@ std::vector<std::vector<UserHit>> Gallery::search(const float* queries, size_t n
     } else if (g.int8()) {
       g.scan_i8(q, nq, k, query.min_cosine, filter, tops);
     } else {
-      g.scan_f32(q, nq, k, query.min_cosine, filter, tops);
+      g.scan_f32_split(q, nq, k, query.min_cosine, filter, tops);
     }
     for (size_t qi = 0; qi < nq; ++qi) {
       std::vector<UserHit>& out = results[q0 + qi];
