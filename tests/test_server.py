@@ -210,6 +210,22 @@ def test_form_bodies_are_read(server, token):
     assert "from_form" in listed
 
 
+def test_json_labelled_as_a_form_is_read_as_json_as_baidu_does(server, token, obama):
+    """Baidu's Java SDK sends its JSON bodies with Content-Type
+    application/x-www-form-urlencoded; Baidu's cloud reads them as JSON, and so must we."""
+    as_form = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = json.dumps({"image": obama, "image_type": "BASE64", "max_face_num": 2})
+    reply = face(server, "detect", token, data=" \n" + body, headers=as_form)
+    assert reply["error_code"] == 0 and reply["result"]["face_num"] == 1
+    added = face(server, "faceset/group/add", token, data='{"group_id": "json_as_form"}',
+                 headers=as_form)
+    assert added["error_code"] == 0
+    pair = json.dumps([{"image": obama, "image_type": "BASE64"}] * 2)
+    assert face(server, "match", token, data=pair, headers=as_form)["result"]["score"] > 90
+    # Broken JSON under the form label is still refused as a bad body, not read as a form.
+    assert face(server, "detect", token, data='{"image": ', headers=as_form)["error_code"] == 216100
+
+
 def test_image_type_is_required_and_images_are_never_file_paths(server, token, testdata_dir):
     path = str(testdata_dir / "faces/obama_1.jpg")
     missing = face(server, "detect", token, json={"image": path})
