@@ -12,6 +12,8 @@ import pytest
 from faceedge.compat import AipFace, BaiduFaceService, point_sdk_at
 from faceedge.server import ServerThread, create_app
 
+from baidu_replies import full_message
+
 APP_ID, API_KEY, SECRET_KEY = "10000001", "gate-api-key", "gate-secret-key"
 PHOTOS = {
     "obama": "faces/obama_1.jpg",
@@ -95,7 +97,7 @@ def ok(reply):
 
 def failed(reply, code):
     assert reply["error_code"] == code and reply["result"] is None, reply
-    return reply["error_msg"]
+    return full_message(reply)
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +190,9 @@ def test_library_calls(both, photo):
     faces = ok(both("faceGetlist", "alex", "lib_a"))["face_list"]
     assert [f["face_token"] for f in faces] == [first, second]
     ok(both("userCopy", "alex", {"src_group_id": "lib_a", "dst_group_id": "lib_b"}))
-    failed(both("userCopy", "alex", {"src_group_id": "lib_a", "dst_group_id": "lib_b"}), 223102)
+    again = both("userCopy", "alex", {"src_group_id": "lib_a", "dst_group_id": "lib_b"})
+    assert "already exists in group 'lib_b'" in failed(again, 216100)
+    assert again["error_msg"] == "already add"  # Baidu's doc's own example for this case
     assert ok(both("getGroupUsers", "lib_b")) == {"user_id_list": ["alex"]}
     assert {"lib_a", "lib_b"} <= set(ok(both("getGroupList", {"length": 1000}))["group_id_list"])
     assert ok(both("getGroupList", {"start": 0, "length": 1}))["group_id_list"] != []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ..errors import FaceEdgeError, error
+from ..errors import AlreadyExistsError, FaceEdgeError, baidu_case, error
 from ..images import LimitedImage, normalize_image_type
 from .envelope import FEEDBACK_KEY
 
@@ -202,8 +202,11 @@ def group_getusers(service: "BaiduFaceService", body: Any) -> Any:
 
 def user_copy(service: "BaiduFaceService", body: Any) -> Any:
     body = _object(body)
-    service.library.user_copy(body.get("user_id"), body.get("src_group_id"),
-                              body.get("dst_group_id"))
+    try:
+        service.library.user_copy(body.get("user_id"), body.get("src_group_id"),
+                                  body.get("dst_group_id"))
+    except AlreadyExistsError as exc:  # the library's 223102; Baidu answers this one so
+        raise baidu_case(216100, "already add", exc.detail) from None
     return None
 
 
