@@ -113,7 +113,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     limits = _image_limits(args)
     engine = engine_from_args(args)
     service = BaiduFaceService(engine, library_path=args.library,
-                               allow_url=args.allow_url or False, image_limits=limits)
+                               allow_url=args.allow_url or False, image_limits=limits,
+                               strict_face_field=args.strict_face_field)
     info = service.library.info()  # opened now, so a locked or foreign file fails at start
     # The app closes the library when uvicorn shuts down (SIGINT / SIGTERM): uvicorn then
     # re-raises the signal, so code after run() may never execute.
@@ -191,6 +192,9 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="download image_type=URL images (refused by default: offline device) "
                         "from public addresses; 'private' also from private ranges (a LAN "
                         "camera server), 'any' also from loopback and link-local ones")
+    p.add_argument("--strict-face-field", action="store_true",
+                   help="answer 222017 for a face_field faceedge does not compute (default: leave "
+                        "it out of each face and name it in result.unsupported_face_field)")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"),
                    help="uvicorn's log level (default: %(default)s)")
