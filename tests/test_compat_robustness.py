@@ -50,7 +50,7 @@ def test_random_bodies_get_specific_baidu_errors(service, testdata_dir, caplog):
         else:
             sent = body() if rng.random() < 0.95 else rng.choice([[], "x", 3, None])
         reply = service.call(path, sent)
-        assert set(reply) == ENVELOPE, (path, sent)
+        assert set(reply) - {"error_detail"} == ENVELOPE, (path, sent)
         assert reply["error_code"] != 222302, (path, sent, reply["error_msg"])
         json.dumps(reply)  # what the server sends must serialise
         codes.add(reply["error_code"])

@@ -23,6 +23,8 @@ from faceedge.errors import FaceEdgeError
 from faceedge.images import BAIDU_LIMITS, NATIVE_LIMITS, ImageLimits, LimitedImage
 from faceedge.photo import open_photo
 
+from baidu_replies import full_message
+
 GEORGE = "large/george_clooney_3061x4600.jpg"
 # Measured on the 24-Mpx upscale below: the face box agrees to 2.4 % of its width with the
 # original photo's (scaled), the embedding to cosine 0.990 (0.966 with the core's direct warp of
@@ -308,7 +310,7 @@ def test_compat_keeps_baidus_limits_and_can_be_opened(engine, wide_5000, tmp_pat
     text = base64.b64encode(wide_5000).decode()
     with AipFace("app", "k", "s", engine=engine, library=tmp_path / "a.db") as client:
         reply = client.detect(text, "BASE64")
-        assert reply["error_code"] == 216202 and "4096" in reply["error_msg"]
+        assert reply["error_code"] == 216202 and "4096" in full_message(reply)
         assert client.addUser(text, "BASE64", "g", "u")["error_code"] == 216202
         assert client.match([{"image": text, "image_type": "BASE64"},
                              {"image": text, "image_type": "BASE64"}])["error_code"] == 216202

@@ -12,6 +12,8 @@ import pytest
 from faceedge.compat import AipFace, BaiduFaceService, point_sdk_at
 from faceedge.server import ServerThread, create_app
 
+from baidu_replies import full_message
+
 APP_ID, API_KEY, SECRET_KEY = "10000001", "gate-api-key", "gate-secret-key"
 PHOTOS = {
     "obama": "faces/obama_1.jpg",
@@ -95,7 +97,7 @@ def ok(reply):
 
 def failed(reply, code):
     assert reply["error_code"] == code and reply["result"] is None, reply
-    return reply["error_msg"]
+    return full_message(reply)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +121,8 @@ def test_detect_counts_the_faces(both, photo):
                                                          "face_field": "quality"}))
     assert group["face_num"] == 3 and all("quality" in f for f in group["face_list"])
     failed(both("detect", photo["cat"], "BASE64"), 222202)
-    failed(both("detect", photo["obama"], "BASE64", {"face_field": "age,beauty"}), 222017)
+    asked = ok(both("detect", photo["obama"], "BASE64", {"face_field": "age,beauty"}))
+    assert asked["face_num"] == 1 and asked["unsupported_face_field"] == ["age", "beauty"]
 
 
 def test_a_detected_face_token_is_an_image_for_later_calls(both, photo):
@@ -188,7 +191,9 @@ def test_library_calls(both, photo):
     faces = ok(both("faceGetlist", "alex", "lib_a"))["face_list"]
     assert [f["face_token"] for f in faces] == [first, second]
     ok(both("userCopy", "alex", {"src_group_id": "lib_a", "dst_group_id": "lib_b"}))
-    failed(both("userCopy", "alex", {"src_group_id": "lib_a", "dst_group_id": "lib_b"}), 223102)
+    again = both("userCopy", "alex", {"src_group_id": "lib_a", "dst_group_id": "lib_b"})
+    assert "already exists in group 'lib_b'" in failed(again, 216100)
+    assert again["error_msg"] == "already add"  # Baidu's doc's own example for this case
     assert ok(both("getGroupUsers", "lib_b")) == {"user_id_list": ["alex"]}
     assert {"lib_a", "lib_b"} <= set(ok(both("getGroupList", {"length": 1000}))["group_id_list"])
     assert ok(both("getGroupList", {"start": 0, "length": 1}))["group_id_list"] != []
@@ -260,3 +265,60 @@ def test_url_images_are_refused(both):
     msg = failed(both("detect", "http://127.0.0.1:9/face.jpg", "URL"), 222015)
     assert "offline" in msg
     failed(both("detect", "abc", "IMAGE"), 222015)
+
+
+# ---- face_field as Baidu's own samples ask for it (docs/compat.md "face_field") ---------------
+
+DETECT_SAMPLE_FIELDS = ("age,beauty,expression,face_shape,gender,glasses,landmark,landmark150,"
+                        "quality,eye_status,emotion,face_type,mask,spoofing")
+
+
+def test_the_documented_detect_sample_returns_faces_and_names_what_was_left_out(both, photo):
+    got = ok(both("detect", photo["group"], "BASE64",
+                  {"face_field": DETECT_SAMPLE_FIELDS, "max_face_num": 5}))
+    assert got["face_num"] == 3
+    left_out = got["unsupported_face_field"]
+    assert {"age", "beauty", "mask", "spoofing", "landmark150"} <= set(left_out)
+    assert "quality" not in left_out and "landmark" not in left_out
+    for face in got["face_list"]:
+        assert "quality" in face and "landmark" in face
+        assert not set(left_out) & set(face)  # nothing invented for them
+
+
+def test_the_documented_faceverify_sample_returns_a_liveness_score(both, photo):
+    got = ok(both("faceverify", [{"image": photo["live"], "image_type": "BASE64",
+                                  "face_field": "age,beauty,spoofing"}]))
+    assert got["unsupported_face_field"] == ["age", "beauty", "spoofing"]
+    assert got["face_liveness"] > 0.5 and "age" not in got["face_list"][0]
+
+
+def test_a_name_baidu_does_not_define_is_still_222017(both, photo):
+    assert "'bogus'" in failed(both("detect", photo["obama"], "BASE64",
+                                    {"face_field": "age,bogus"}), 222017)
+
+
+def test_strict_face_field_keeps_222017_for_fields_faceedge_does_not_compute(engine, photo,
+                                                                             tmp_path):
+    strict = AipFace(APP_ID, API_KEY, SECRET_KEY, service=BaiduFaceService(
+        engine, library_path=tmp_path / "lib.db", strict_face_field=True))
+    reply = strict.detect(photo["obama"], "BASE64", {"face_field": "age,quality"})
+    assert "not computed by this engine: age" in failed(reply, 222017)
+    fine = strict.detect(photo["obama"], "BASE64", {"face_field": "quality"})
+    assert ok(fine)["face_num"] == 1 and "unsupported_face_field" not in fine["result"]
+
+
+def test_display_corp_image_returns_each_faces_crop_as_a_jpeg(both, photo):
+    import cv2
+    import numpy as np
+
+    got = ok(both("detect", photo["group"], "BASE64",
+                  {"display_corp_image": 1, "max_face_num": 5}))
+    assert got["face_num"] == 3
+    for face in got["face_list"]:
+        jpeg = base64.b64decode(face["corp_image_base64"])
+        crop = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        loc = face["location"]
+        assert abs(crop.shape[1] - loc["width"]) <= 2 and abs(crop.shape[0] - loc["height"]) <= 2
+    plain = ok(both("detect", photo["obama"], "BASE64", {"display_corp_image": "0"}))
+    assert "corp_image_base64" not in plain["face_list"][0]
+    failed(both("detect", photo["obama"], "BASE64", {"display_corp_image": 2}), 216100)

@@ -30,6 +30,7 @@ __all__ = [
     "CODES",
     "PYTHON_ONLY_CODES",
     "error",
+    "baidu_case",
     "from_core",
 ]
 
@@ -60,6 +61,24 @@ class FaceEdgeError(Exception):
 
     def __reduce__(self):  # keep pickling (multiprocessing) working with two arguments
         return (type(self), (self.error_code, self.error_msg))
+
+    @property
+    def baidu_msg(self) -> str:
+        """Baidu's own text for this code (what a Baidu reply's ``error_msg`` says), or the
+        whole message for a code with no such text."""
+        own = getattr(self, "_baidu_msg", None)
+        return own or CODES.get(self.error_code, (None, ""))[1] or self.error_msg
+
+    @property
+    def detail(self) -> str:
+        """What exactly was wrong: the message after Baidu's text ("" when there is nothing
+        more)."""
+        base = CODES.get(self.error_code, (None, ""))[1]
+        if not base:
+            return ""
+        if self.error_msg.startswith(base + ": "):
+            return self.error_msg[len(base) + 2:]
+        return "" if self.error_msg == base else self.error_msg
 
     def with_context(self, label: str) -> "FaceEdgeError":
         """A copy of this error whose detail starts with ``label`` (e.g. ``"image2"``)."""
@@ -142,7 +161,7 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     216201: (ImageError, "image format error"),
     216202: (ImageError, "image size error"),
     # 2220xx: parameter format errors
-    222001: (InvalidParameterError, "param is null"),
+    222001: (InvalidParameterError, "param[] is null"),
     222002: (InvalidParameterError, "param[start] format error"),
     222003: (InvalidParameterError, "param[length] format error"),
     222005: (InvalidParameterError, "param[group_id_list] format error"),
@@ -233,6 +252,14 @@ def error(code: int, detail: str = "") -> FaceEdgeError:
     else:
         msg = f"{base}: {detail}"
     return cls(int(code), msg)
+
+
+def baidu_case(code: int, baidu_msg: str, detail: str) -> FaceEdgeError:
+    """:func:`error` for a case where Baidu's reply text is not the code's usual one (Baidu's
+    docs give user/copy into a group that has the user as ``216100 already add``)."""
+    exc = error(code, detail)
+    exc._baidu_msg = baidu_msg  # type: ignore[attr-defined]
+    return exc
 
 
 def from_core(code: int, message: str) -> FaceEdgeError:

@@ -100,6 +100,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         from ..server import ConnectionGate, create_app, listening_socket, run
+        from ..server.tls import tls_options
     except ImportError as exc:
         fail(229014, f"faceedge serve needs the [server] extra (pip install 'faceedge[server]'): "
                      f"{exc}")
@@ -110,10 +111,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise error(229014, "--max-body-mb, --concurrency, --token-ttl, --body-timeout, "
                             "--header-timeout, --max-connections and "
                             "--max-connections-per-client must be > 0")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise error(229014, "give --tls-cert and --tls-key together")
+    tls = tls_options(args.tls_cert, args.tls_key) if args.tls_cert else None
     limits = _image_limits(args)
     engine = engine_from_args(args)
     service = BaiduFaceService(engine, library_path=args.library,
-                               allow_url=args.allow_url or False, image_limits=limits)
+                               allow_url=args.allow_url or False, image_limits=limits,
+                               strict_face_field=args.strict_face_field)
     info = service.library.info()  # opened now, so a locked or foreign file fails at start
     # The app closes the library when uvicorn shuts down (SIGINT / SIGTERM): uvicorn then
     # re-raises the signal, so code after run() may never execute.
@@ -128,14 +133,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     sock.listen(gate.backlog)  # clients that connect once the banner is out wait, not fail
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"faceedge serve: http://{host}:{port} (library {info['path']}: "
+    print(f"faceedge serve: {'https' if tls else 'http'}://{host}:{port} (library {info['path']}: "
           f"{info['groups']} groups, {info['users']} users, {info['faces']} faces; "
           f"{len(keys)} client key(s); URL images {urls}; "
           f"images up to {limits.max_side} px a side, {limits.max_encoded_bytes / 2**20:g} MB; "
           f"at most {gate.max_connections} connections, {gate.max_per_client} per client, "
           f"request heads within {gate.header_timeout:g} s)", file=sys.stderr, flush=True)
     try:
-        run(app, log_level=args.log_level, gate=gate, sock=sock)
+        run(app, log_level=args.log_level, gate=gate, sock=sock, tls=tls)
     finally:
         service.close()
     return 0
@@ -191,8 +196,38 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="download image_type=URL images (refused by default: offline device) "
                         "from public addresses; 'private' also from private ranges (a LAN "
                         "camera server), 'any' also from loopback and link-local ones")
+    p.add_argument("--tls-cert", metavar="FILE",
+                   help="serve HTTPS with this certificate (PEM; with --tls-key). Unmodified "
+                        "Java/Go/PHP/C# SDKs need it: they call https://aip.baidubce.com "
+                        "(faceedge serve-cert makes one)")
+    p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+    p.add_argument("--strict-face-field", action="store_true",
+                   help="answer 222017 for a face_field faceedge does not compute (default: leave "
+                        "it out of each face and name it in result.unsupported_face_field)")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"),
                    help="uvicorn's log level (default: %(default)s)")
     add_engine_options(p)
     p.set_defaults(func=_cmd_serve)
+
+    c = sub.add_parser("serve-cert", help="make a self-signed TLS certificate for faceedge serve "
+                                          "and print how clients trust it")
+    c.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for faceedge-tls.crt and faceedge-tls.key (0600)")
+    c.add_argument("--host", action="append", metavar="NAME",
+                   help="a host name clients call (repeatable; default: aip.baidubce.com, the "
+                        "name Baidu's SDKs have compiled in)")
+    c.add_argument("--ip", action="append", default=[], metavar="ADDR",
+                   help="an IP address clients may call too (repeatable)")
+    c.add_argument("--device-ip", default="DEVICE_IP",
+                   help="this device's address, for the printed hosts-file line")
+    c.set_defaults(func=_cmd_serve_cert)
+
+
+def _cmd_serve_cert(args: argparse.Namespace) -> int:
+    from ..server.tls import BAIDU_HOST, make_certificate, trust_steps
+
+    hosts = args.host or [BAIDU_HOST]
+    cert, key = make_certificate(Path(args.out), hosts, args.ip)
+    print("\n".join(trust_steps(cert, key, hosts, args.device_ip)))
+    return 0

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ..errors import FaceEdgeError, error
+from ..errors import AlreadyExistsError, FaceEdgeError, baidu_case, error
 from ..images import LimitedImage, normalize_image_type
+from ..photo import open_photo
 from .envelope import FEEDBACK_KEY
+from .face_fields import add_face_crops, with_face_fields
 
 if TYPE_CHECKING:  # pragma: no cover
     from .service import BaiduFaceService
@@ -56,6 +58,14 @@ def _check_face_type(body: Mapping[str, Any], label: str = "") -> None:
     if value is not None and (not isinstance(value, str) or value.upper() not in FACE_TYPES):
         raise error(222024, f"{label}face_type must be one of {', '.join(FACE_TYPES)}, "
                             f"got {str(value)[:40]!r}")
+
+
+def _flag(body: Mapping[str, Any], key: str) -> bool:
+    """A Baidu 0/1 option (absent: 0); anything else is 216100."""
+    value = _get(body, key, 0)
+    if value in (0, 1, "0", "1", True, False):
+        return str(int(value)) == "1"
+    raise error(216100, f"{key} must be 0 or 1, got {value!r}")
 
 
 def _image(service: "BaiduFaceService", body: Mapping[str, Any], label: str = ""
@@ -102,11 +112,19 @@ def detect(service: "BaiduFaceService", body: Any) -> Any:
     _check_face_type(body)
     image, kind = _image(service, body)
     qc, lc = _controls(body)
-    return service.engine.detect(
-        image, max_face_num=_get(body, "max_face_num", 1),
-        face_sort_type=_get(body, "face_sort_type", 0),
-        min_face_size=_get(body, "min_face_size", 0), face_field=_get(body, "face_field"),
-        image_type=kind, quality_control=qc, liveness_control=lc).to_dict()
+    crops = _flag(body, "display_corp_image")
+
+    def run(face_field: Any) -> Dict[str, Any]:
+        return service.engine.detect(
+            image, max_face_num=_get(body, "max_face_num", 1),
+            face_sort_type=_get(body, "face_sort_type", 0),
+            min_face_size=_get(body, "min_face_size", 0), face_field=face_field,
+            image_type=kind, quality_control=qc, liveness_control=lc).to_dict()
+
+    result = with_face_fields(_get(body, "face_field"), service.strict_face_field, run)
+    if crops and kind != "FACE_TOKEN":  # a token has no pixels to cut from
+        add_face_crops(result, open_photo(image, kind).at(1).image)
+    return result
 
 
 def match(service: "BaiduFaceService", body: Any) -> Any:
@@ -131,8 +149,10 @@ def faceverify(service: "BaiduFaceService", body: Any) -> Any:
     # face_field and option are per image in Baidu's body but mean the whole call: the first
     # image's values are used.
     first = items[0] if items else {}
-    return service.engine.faceverify(images, face_field=_get(first, "face_field"),
-                                     option=_get(first, "option", "COMMON")).to_dict()
+    return with_face_fields(
+        _get(first, "face_field"), service.strict_face_field,
+        lambda face_field: service.engine.faceverify(
+            images, face_field=face_field, option=_get(first, "option", "COMMON")).to_dict())
 
 
 # ---- face v3: search --------------------------------------------------------------------------------
@@ -202,8 +222,11 @@ def group_getusers(service: "BaiduFaceService", body: Any) -> Any:
 
 def user_copy(service: "BaiduFaceService", body: Any) -> Any:
     body = _object(body)
-    service.library.user_copy(body.get("user_id"), body.get("src_group_id"),
-                              body.get("dst_group_id"))
+    try:
+        service.library.user_copy(body.get("user_id"), body.get("src_group_id"),
+                                  body.get("dst_group_id"))
+    except AlreadyExistsError as exc:  # the library's 223102; Baidu answers this one so
+        raise baidu_case(216100, "already add", exc.detail) from None
     return None
 
 

@@ -10,6 +10,7 @@ and the REST server both build their replies here, so the two cannot drift apart
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from typing import Any, Dict, Optional
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit
 from ..errors import FaceEdgeError
 
 __all__ = ["success", "failure", "new_log_id", "endpoint_key"]
+
+log = logging.getLogger("faceedge.server")
 
 # Where the SDK's endpoints live below its host. Face v3 endpoints are named by their suffix
 # ("detect", "faceset/user/add"); the SDK's other face families keep their version prefix
@@ -45,8 +48,14 @@ def success(result: Any, log_id: Optional[int] = None) -> Dict[str, Any]:
 
 
 def failure(exc: FaceEdgeError, log_id: Optional[int] = None) -> Dict[str, Any]:
-    """The envelope of a call that failed with ``exc``."""
-    return _envelope(exc.error_code, exc.error_msg, None, log_id)
+    """The envelope of a call that failed with ``exc``: ``error_msg`` is Baidu's exact text for
+    the code (clients compare it), and what exactly was wrong goes to ``error_detail`` (a
+    faceedge addition, present only when there is a detail) and to the log at INFO."""
+    reply = _envelope(exc.error_code, exc.baidu_msg, None, log_id)
+    if exc.detail:
+        reply["error_detail"] = exc.detail
+        log.info("faceedge: error %d (log_id %d): %s", exc.error_code, reply["log_id"], exc.detail)
+    return reply
 
 
 def endpoint_key(url_or_path: str) -> Optional[str]:

@@ -47,6 +47,9 @@ class BaiduFaceService:
             keep (216202 otherwise); default Baidu's own (10 MB, sides 24..4096 px), so clients
             see the answers Baidu gives. ``faceedge.images.NATIVE_LIMITS`` takes camera photos.
         engine_options: further :class:`~faceedge.FaceEngine` arguments (providers, threads...).
+        strict_face_field: False (default): a face_field faceedge does not compute is left out
+            of each face and named in ``result.unsupported_face_field``; True: 222017, as the
+            Python API (:mod:`faceedge.compat.face_fields`).
 
     Thread-safe: the engine and the library are.
     """
@@ -56,7 +59,8 @@ class BaiduFaceService:
                  library_path: Union[None, str, "os.PathLike[str]"] = None,
                  allow_url: Union[bool, str] = False, url_timeout: float = DEFAULT_URL_TIMEOUT,
                  engine_options: Optional[Dict[str, Any]] = None,
-                 image_limits: ImageLimits = BAIDU_LIMITS) -> None:
+                 image_limits: ImageLimits = BAIDU_LIMITS,
+                 strict_face_field: bool = False) -> None:
         if library is not None and library_path is not None:
             raise error(229014, "give library (an open FaceLibrary) or library_path, not both")
         if library is not None and not isinstance(library, FaceLibrary):
@@ -72,6 +76,8 @@ class BaiduFaceService:
         self.allow_url = self.url_policy is not None
         self.url_timeout = float(url_timeout)
         self.image_limits = image_limits
+        # face_field names faceedge cannot compute: left out and listed (False), or 222017.
+        self.strict_face_field = bool(strict_face_field)
         self._library = library
         self._library_path = os.fspath(library_path) if library_path is not None else None
         self._library_lock = threading.Lock()

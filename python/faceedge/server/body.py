@@ -78,14 +78,19 @@ def _too_long(detail: str) -> Exception:
 
 
 def parse_body(data: bytes, content_type: str) -> Any:
-    """A JSON object or array, or the fields of a form body (``application/x-www-form-urlencoded``).
+    """A JSON object or array, or the fields of a form body.
 
-    An empty body is an empty object (the SDK sends ``{}`` or nothing for calls without fields).
-    Raises 216100 for anything else.
+    Read as Baidu's cloud reads it: a body that starts with ``{`` or ``[`` is JSON whatever its
+    Content-Type says (Baidu's Java SDK sends its JSON labelled
+    ``application/x-www-form-urlencoded``); another body labelled as a form is a form. An empty
+    body is an empty object (the SDK sends ``{}`` or nothing for calls without fields). Raises
+    216100 for anything else.
     """
-    if not data.strip():
+    stripped = data.strip()
+    if not stripped:
         return {}
-    if content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded":
+    is_form = content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded"
+    if is_form and stripped[:1] not in (b"{", b"["):
         return _form(data)
     try:
         text = data.decode("utf-8")

@@ -6,7 +6,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from .connections import ConnectionGate, guarded_h11_protocol, quiet_accept_failures
 
@@ -39,17 +39,19 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def run(app: Any, host: str = "127.0.0.1", port: int = 8300, log_level: str = "info",
-        gate: Optional[ConnectionGate] = None, sock: Optional[socket.socket] = None) -> None:
+        gate: Optional[ConnectionGate] = None, sock: Optional[socket.socket] = None,
+        tls: Optional[Dict[str, str]] = None) -> None:
     """Serve ``app`` on ``host:port`` (or on ``sock``, from :func:`listening_socket`) until
     interrupted (Ctrl-C / SIGTERM stop it cleanly). ``gate`` bounds connections and header
-    time (default: :class:`~faceedge.server.connections.ConnectionGate`'s defaults)."""
+    time (default: :class:`~faceedge.server.connections.ConnectionGate`'s defaults); ``tls``
+    (:func:`~faceedge.server.tls.tls_options`) serves HTTPS."""
     import uvicorn
 
     gate = gate or ConnectionGate()
     sock = sock or listening_socket(host, port)
     accept_filter = quiet_accept_failures(gate)
     try:
-        uvicorn.Server(_config(app, log_level, gate)).run(sockets=[sock])
+        uvicorn.Server(_config(app, log_level, gate, **(tls or {}))).run(sockets=[sock])
     finally:
         logging.getLogger("asyncio").removeFilter(accept_filter)
         sock.close()
@@ -63,20 +65,22 @@ class ServerThread:
     """
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
-                 log_level: str = "warning", gate: Optional[ConnectionGate] = None) -> None:
+                 log_level: str = "warning", gate: Optional[ConnectionGate] = None,
+                 tls: Optional[Dict[str, str]] = None) -> None:
         import uvicorn
 
         self._socket = listening_socket(host, port)
         self.host, self.port = host, self._socket.getsockname()[1]
         self.gate = gate or ConnectionGate()
-        self._server = uvicorn.Server(_config(app, log_level, self.gate))
+        self.scheme = "https" if tls else "http"
+        self._server = uvicorn.Server(_config(app, log_level, self.gate, **(tls or {})))
         self._thread: Optional[threading.Thread] = None
 
     @property
     def url(self) -> str:
-        """``http://host:port``."""
+        """``http://host:port`` (``https`` with TLS)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> "ServerThread":
         """Start serving; returns once uvicorn accepts connections."""
