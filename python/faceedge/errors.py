@@ -216,6 +216,8 @@ CODES: Dict[int, Tuple[Type[FaceEdgeError], str]] = {
     229021: (LibraryError, "library embedder mismatch"),
     229022: (LibraryError, "library file unusable"),
     229023: (LibraryError, "library is closed"),
+    229024: (LibraryError, "library is a replica"),
+    229025: (LibraryError, "central library unreachable"),
     229030: (CalibrationError, "calibration model mismatch"),
     229031: (CalibrationError, "calibration file invalid"),
     229032: (CalibrationError, "calibration data insufficient"),
@@ -231,6 +233,7 @@ PYTHON_ONLY_CODES = frozenset({
     222207, 222210, 222213, 223100, 223101, 223102, 223103, 223104, 223105, 223106, 223111,
     223114, 223115, 223116, 223120, 223129, 229021, 229022, 229023,
     229004,  # model download (faceedge.model_store): Python only
+    229024, 229025,  # central library and its replicas (faceedge.central): Python only
     229030, 229031, 229032,  # calibration files (faceedge.calibration): Python only
 })
 

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any, Dict, List
 
+from ..central.status import replica_status
 from ..errors import error
 from .common import (EXIT_NO_RESULT, EXIT_OK, add_control_options, add_json_option,
                      add_library_options, library_from_args, print_json, table)
@@ -136,6 +137,8 @@ def _cmd_users(args: argparse.Namespace) -> int:
 def _cmd_info(args: argparse.Namespace) -> int:
     with library_from_args(args) as lib:
         info = lib.info()
+        if lib.replica_of:  # a gate following a central library: where it is
+            info.update(replica_status(lib))
     if args.json:
         print_json(info)
     else:

@@ -106,6 +106,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                      f"{exc}")
         return 2
     keys = read_keys(args)  # before loading any model, so a missing key fails fast
+    if bool(args.library) == bool(args.central):
+        raise error(229014, "give --library PATH (this device's library) or --central URL (the "
+                            "central library, for an enrolment desk), one of them")
     if min(args.max_body_mb, args.concurrency, args.token_ttl, args.body_timeout,
            args.header_timeout, args.max_connections or 1, args.max_connections_per_client) <= 0:
         raise error(229014, "--max-body-mb, --concurrency, --token-ttl, --body-timeout, "
@@ -116,9 +119,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     tls = tls_options(args.tls_cert, args.tls_key) if args.tls_cert else None
     limits = _image_limits(args)
     engine = engine_from_args(args)
-    service = BaiduFaceService(engine, library_path=args.library,
-                               allow_url=args.allow_url or False, image_limits=limits,
-                               strict_face_field=args.strict_face_field)
+    if args.central:
+        from ..central import open_central
+
+        where = {"library": open_central(args.central, engine)}
+    else:
+        where = {"library_path": args.library}
+    service = BaiduFaceService(engine, **where, allow_url=args.allow_url or False,
+                               image_limits=limits, strict_face_field=args.strict_face_field)
     info = service.library.info()  # opened now, so a locked or foreign file fails at start
     # The app closes the library when uvicorn shuts down (SIGINT / SIGTERM): uvicorn then
     # re-raises the signal, so code after run() may never execute.
@@ -149,8 +157,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def register(sub: "argparse._SubParsersAction") -> None:
     p = sub.add_parser("serve", help="Baidu face v3's REST API on this device, for existing "
                                      "Baidu clients (needs the [server] extra)")
-    p.add_argument("--library", required=True, metavar="PATH",
+    p.add_argument("--library", metavar="PATH",
                    help="the face library file (created when missing)")
+    p.add_argument("--central", metavar="URL",
+                   help="instead of --library: the central library on PostgreSQL "
+                        "(postgresql://user@host/db), for an enrolment desk; gates follow it "
+                        "with faceedge sync (the [central] extra)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: %(default)s; plain HTTP, so keep it on "
                         "loopback or a trusted network)")

