@@ -222,25 +222,14 @@ class CentralStore(Store):
             return f"change log holds {logged[0]} rows up to {logged[1]}, counter at {head}"
         return "ok"
 
-    def bulk_insert(self, group_id: str, user_ids: Any, vectors: np.ndarray,
-                    tokens: Any = None) -> None:
-        """One face per user into ``group_id`` (created when missing), in one transaction,
-        through the logged statements (so gates receive them); for benchmarks and tests."""
-        import time
+    def _bulk_rows(self, tx: Txn, gk: int, user_ids: Any, vecs: np.ndarray, tokens: Any,
+                   now: float) -> None:
+        """bulk_insert through the logged statements, so gates receive the faces."""
         import uuid
 
-        vecs = np.ascontiguousarray(vectors, dtype="<f4")
-        if vecs.ndim != 2 or vecs.shape != (len(user_ids), self.dim):
-            raise error(229014, f"vectors must be ({len(user_ids)}, {self.dim}) float32")
-        now = time.time()
-        with self.write() as tx:
-            gk = tx.group_key(group_id)
-            if gk is None:
-                gk = tx.add_group(group_id, now)
-            for i, user_id in enumerate(user_ids):
-                uk = tx.add_user(gk, user_id, "", now)
-                token = tokens[i] if tokens is not None else uuid.uuid4().hex
-                tx.add_face(uk, token, now, vecs[i])
+        for i, user_id in enumerate(user_ids):
+            uk = tx.add_user(gk, user_id, "", now)
+            tx.add_face(uk, tokens[i] if tokens is not None else uuid.uuid4().hex, now, vecs[i])
 
     # ---- the change log, for replicas ------------------------------------------------------
 

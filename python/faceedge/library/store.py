@@ -543,15 +543,20 @@ class Store:
             gk = tx.group_key(group_id)
             if gk is None:
                 gk = tx.add_group(group_id, now)
-            c = tx._c
-            first = int(c.execute("SELECT COALESCE(MAX(user_key), 0) FROM users").fetchone()[0])
-            c.executemany("INSERT INTO users(group_key, user_id, user_info, ctime) "
-                          "VALUES (?, ?, '', ?)", ((gk, u, now) for u in user_ids))
-            keys = [int(r[0]) for r in c.execute(
-                "SELECT user_key FROM users WHERE group_key = ? AND user_key > ? ORDER BY user_key",
-                (gk, first))]
-            toks = tokens if tokens is not None else [f"{k:032x}" for k in keys]
-            c.executemany("INSERT INTO faces(user_key, face_token, ctime, embedding, embedder) "
-                          "VALUES (?, ?, ?, ?, ?)",
-                          ((k, t, now, vecs[i].tobytes(), self.embedder)
-                           for i, (k, t) in enumerate(zip(keys, toks))))
+            self._bulk_rows(tx, gk, user_ids, vecs, tokens, now)
+
+    def _bulk_rows(self, tx: Txn, gk: int, user_ids: Sequence[str], vecs: np.ndarray,
+                   tokens: Optional[Sequence[str]], now: float) -> None:
+        """bulk_insert's users and faces: two statements for all of them."""
+        c = tx._c
+        first = int(c.execute("SELECT COALESCE(MAX(user_key), 0) FROM users").fetchone()[0])
+        c.executemany("INSERT INTO users(group_key, user_id, user_info, ctime) "
+                      "VALUES (?, ?, '', ?)", ((gk, u, now) for u in user_ids))
+        keys = [int(r[0]) for r in c.execute(
+            "SELECT user_key FROM users WHERE group_key = ? AND user_key > ? ORDER BY user_key",
+            (gk, first))]
+        toks = tokens if tokens is not None else [f"{k:032x}" for k in keys]
+        c.executemany("INSERT INTO faces(user_key, face_token, ctime, embedding, embedder) "
+                      "VALUES (?, ?, ?, ?, ?)",
+                      ((k, t, now, vecs[i].tobytes(), self.embedder)
+                       for i, (k, t) in enumerate(zip(keys, toks))))
