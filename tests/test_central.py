@@ -268,3 +268,56 @@ def test_concurrent_desks_get_one_ordered_log_and_gates_agree(central, engine, t
         gate.close()
     for d in desks:
         d.close()
+
+
+def test_faceedge_serve_central_is_the_enrolment_desk_and_sync_info_report_the_gate(
+        central, engine, testdata_dir, tmp_path):
+    """The unmodified Python SDK enrols through `faceedge serve --central`; `faceedge sync`
+    brings it to a gate and `faceedge library info` says where the gate stands."""
+    import base64
+    import json
+    import socket
+
+    import aip
+    import requests
+
+    from faceedge.compat import point_sdk_at
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    keys = tmp_path / "keys.txt"
+    keys.write_text("desk-key desk-secret\n")
+    proc = subprocess.Popen([sys.executable, "-m", "faceedge", "serve", "--central", central,
+                             "--port", str(port), "--keys-file", str(keys), "--log-level",
+                             "warning"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.communicate()[1]
+            try:
+                requests.get(url + "/oauth/2.0/token", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "faceedge serve --central did not start"
+                time.sleep(0.2)
+        client = point_sdk_at(aip.AipFace("1", "desk-key", "desk-secret"), url)
+        image = base64.b64encode((testdata_dir / PHOTOS["obama"]).read_bytes()).decode()
+        assert client.groupAdd("staff")["error_code"] == 0
+        assert client.addUser(image, "BASE64", "staff", "obama")["error_code"] == 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    gate = tmp_path / "gate.db"
+    done = subprocess.run(_sync_cmd(central, gate), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    synced = json.loads(done.stdout)
+    assert synced["position"] == synced["head"] == 3 and synced["lag"] == 0
+    info = subprocess.run([sys.executable, "-m", "faceedge", "library", "info", "--library",
+                           str(gate), "--json"], capture_output=True, text=True, timeout=300)
+    assert info.returncode == 0, info.stderr
+    status = json.loads(info.stdout)
+    assert status["faces"] == 1 and status["replica_position"] == 3
+    assert status["replica_lag"] == 0 and status["replica_of"].startswith("postgresql://")
+    with FaceLibrary(gate, engine) as lib:
+        assert who(lib, testdata_dir, "obama") == "obama"
