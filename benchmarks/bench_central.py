@@ -1,5 +1,6 @@
-"""Central library scale figures: central write throughput, a gate's first sync of N faces, and
-the time from a central change to a following gate acting on it.
+"""Central library scale figures: central write throughput, a gate's first sync of N faces, the
+time from a central change to a following gate acting on it, and 1:N search at the centre on
+pgvector (exact and HNSW, with HNSW's recall@1 against exact).
 
     python benchmarks/bench_central.py --faces 100000 [--central URL]
 
@@ -52,7 +53,8 @@ def main() -> None:
         engine = FaceEngine()
         base = np.stack([engine.embed(str(REPO / "tests" / "data" / p))[0] for p in PHOTOS])
         rng = np.random.default_rng(0)
-        store = CentralStore(url, engine.embedder_id, engine.embedding_dim)
+        # search="exact": the faces' pgvector rows are written with them (no index yet)
+        store = CentralStore(url, engine.embedder_id, engine.embedding_dim, search="exact")
 
         # Central write throughput: faces through the logged statements, a group per transaction.
         written, t0 = 0, time.perf_counter()
@@ -92,8 +94,30 @@ def main() -> None:
             desk.close()
         store.close()
 
+        # 1:N at the centre: near-duplicates of stored faces as queries, every group searched.
+        groups = [f"g{i}" for i in range(min(10, -(-args.faces // args.per_group)))]
+        queries = base[rng.integers(0, len(base), 200)] + 0.05 * rng.standard_normal(
+            (200, base.shape[1])).astype(np.float32)
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        searched = {}
+        for mode in ("exact", "hnsw"):
+            t0 = time.perf_counter()
+            desk = open_central(url, engine, search=mode)  # hnsw: builds the index here
+            opened = time.perf_counter() - t0
+            times, top = [], []
+            for q in queries:
+                t0 = time.perf_counter()
+                hit = desk.search_vectors(q[None, :], groups, match_threshold=0)[0]
+                times.append(time.perf_counter() - t0)
+                top.append(hit[0].user_id if hit else None)
+            searched[mode] = (opened, statistics.median(times), top)
+            desk.close()
+        recall = float(np.mean([a == b for a, b in zip(searched["exact"][2],
+                                                        searched["hnsw"][2])]))
+
         pg_version = psycopg.connect(url).execute("SHOW server_version").fetchone()[0]
-        print(f"\n### Central library (`python benchmarks/bench_central.py --faces {args.faces}`)\n")
+        print(f"\n### Central library (`python benchmarks/bench_central.py "
+              f"{' '.join(sys.argv[1:])}`)\n")
         print(f"faceedge {faceedge.__version__}, PostgreSQL {pg_version} "
               f"({'throwaway local cluster, fsync off' if cluster else 'given server'}), psycopg "
               f"{psycopg.__version__}, Python {platform.python_version()}, "
@@ -106,6 +130,13 @@ def main() -> None:
         print(f"| central enrolment -> in a following gate's gallery (median of "
               f"{len(delays)}, notification) | {1e3 * statistics.median(delays):.1f} ms "
               f"(max {1e3 * max(delays):.1f} ms) |")
+        for mode, (opened, median, _) in searched.items():
+            extra = f", index built in {opened:.1f} s" if mode == "hnsw" else ""
+            print(f"| central 1:N search, pgvector {mode}, {len(groups)} groups of "
+                  f"{args.per_group:,} (median of {len(queries)}{extra}) | "
+                  f"{1e3 * median:.1f} ms |")
+        print(f"| HNSW recall@1 against exact ({len(queries)} near-duplicate queries) | "
+              f"{recall:.3f} |")
     finally:
         if cluster is not None:
             cluster.remove()

@@ -1,6 +1,7 @@
 """A central library on a real PostgreSQL server (a throwaway cluster, tests/central_pg.py) and
 gates that follow it: they converge after every step, survive a kill mid-sync and a server
 outage, refuse local writes, and a deleted user stops matching on every gate."""
+import itertools
 import os
 import signal
 import subprocess
@@ -35,9 +36,13 @@ def pg():
     cluster.remove()
 
 
+_DATABASES = itertools.count()
+
+
 @pytest.fixture()
-def central(pg, request):
-    return pg.new_database("t_" + request.node.name.lower()[:50].replace("[", "_").replace("]", ""))
+def central(pg):
+    """A new, empty database for each test."""
+    return pg.new_database(f"central_{next(_DATABASES)}")
 
 
 def state(lib):
@@ -321,3 +326,31 @@ def test_faceedge_serve_central_is_the_enrolment_desk_and_sync_info_report_the_g
     assert status["replica_lag"] == 0 and status["replica_of"].startswith("postgresql://")
     with FaceLibrary(gate, engine) as lib:
         assert who(lib, testdata_dir, "obama") == "obama"
+
+
+@pytest.mark.parametrize("mode", ["exact", "hnsw"])
+def test_central_search_on_pgvector_answers_as_the_in_memory_gallery(central, engine,
+                                                                     testdata_dir, mode):
+    from faceedge.central import open_central
+
+    desk = open_central(central, engine)
+    desk.group_add("staff")
+    for name, photo in PHOTOS.items():
+        desk.add_user(str(testdata_dir / photo), "staff", name)
+    in_memory = {p: desk.search(str(testdata_dir / PROBES[p]), "staff", max_user_num=4,
+                                match_threshold=0).user_list for p in PROBES}
+    desk.close()
+    pg_desk = open_central(central, engine, search=mode)
+    assert pg_desk.info()["gallery_bytes"] == 0 and pg_desk.info()["gallery_faces"] == 4
+    for probe, expected in in_memory.items():
+        got = pg_desk.search(str(testdata_dir / PROBES[probe]), "staff", max_user_num=4,
+                             match_threshold=0).user_list
+        assert [u.user_id for u in got] == [u.user_id for u in expected]
+        assert np.allclose([u.score for u in got], [u.score for u in expected], atol=1e-3)
+    # writes through this desk keep the vectors in step: a new user is found, a deleted one not
+    pg_desk.add_user(str(testdata_dir / PROBES["obama"]), "staff", "obama2")
+    assert who(pg_desk, testdata_dir, "obama") in ("obama", "obama2")
+    pg_desk.delete_user("staff", "obama")
+    pg_desk.delete_user("staff", "obama2")
+    assert who(pg_desk, testdata_dir, "obama") is None
+    pg_desk.close()

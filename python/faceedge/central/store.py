@@ -23,8 +23,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 
 from ..errors import FaceEdgeError, error
-from ..library.store import Store, Txn, _embedding_space
+from ..library.store import Snapshot, Store, Txn, _embedding_space
 from .pg import SCHEMA, PgConnection, connect, redact
+from .pgvector_search import SEARCH_MODES, PgVectorGallery, add_vector, enable_pgvector
 
 __all__ = ["CentralStore", "open_central", "Change", "CHANNEL"]
 
@@ -40,10 +41,18 @@ class LoggingTxn(Txn):
     """The library's statements, each change also appended to fe_changes under natural ids
     (group_id, user_id, face_token): a replica's keys are its own."""
 
-    def __init__(self, conn: PgConnection, embedder: str, dim: int, seq: int) -> None:
+    def __init__(self, conn: PgConnection, embedder: str, dim: int, seq: int,
+                 vectors: bool = False) -> None:
         super().__init__(conn, embedder, dim)
         self.seq = seq
         self.first_seq = seq + 1
+        self._vectors = vectors  # also keep fe_vectors (pgvector search at the centre)
+
+    def _index(self, face_id: int, user_key: int, vector: np.ndarray) -> None:
+        if self._vectors:
+            group_key = self._c.execute("SELECT group_key FROM users WHERE user_key = ?",
+                                        (user_key,)).fetchone()[0]
+            add_vector(self._c.raw, face_id, user_key, group_key, vector)
 
     def _log(self, op: str, group_id: str, user_id: Optional[str] = None,
              face_token: Optional[str] = None, user_info: Optional[str] = None,
@@ -92,6 +101,7 @@ class LoggingTxn(Txn):
 
     def add_face(self, user_key: int, face_token: str, ctime: float, vector: np.ndarray) -> int:
         face_id = super().add_face(user_key, face_token, ctime, vector)
+        self._index(face_id, user_key, vector)
         self._log("face_add", *self._names(user_key), face_token=face_token, ctime=ctime,
                   embedding=np.ascontiguousarray(vector, dtype="<f4").tobytes())
         return face_id
@@ -116,6 +126,7 @@ class LoggingTxn(Txn):
         out = super().copy_faces(src_user_key, dst_user_key)
         names = self._names(dst_user_key)
         for face_id, vector in out:
+            self._index(face_id, dst_user_key, vector)
             token, ctime = self._c.execute("SELECT face_token, ctime FROM faces WHERE face_id = ?",
                                            (face_id,)).fetchone()
             self._log("face_add", *names, face_token=token, ctime=ctime,
@@ -130,7 +141,11 @@ class CentralStore(Store):
     :func:`open_central`) gives the Baidu library calls and codes unchanged, each call one
     PostgreSQL transaction with its change-log rows. Unreachable server: 229025."""
 
-    def __init__(self, url: str, embedder: str, dim: int) -> None:
+    def __init__(self, url: str, embedder: str, dim: int, search: Optional[str] = None) -> None:
+        if search is not None and search not in SEARCH_MODES:
+            raise error(229014, f"central search must be one of {', '.join(SEARCH_MODES)}, "
+                                f"got {search!r}")
+        self.search = search  # None: the desk's gallery in memory; else pgvector at the centre
         self.url = url
         self.path = redact(url)  # type: ignore[assignment]
         self.embedder = embedder
@@ -145,6 +160,8 @@ class CentralStore(Store):
                     if statement.strip():
                         conn.execute(statement)
                 self._init_or_check_meta(PgConnection(conn))
+                if search is not None:
+                    enable_pgvector(conn, self.dim, search)
 
     def _init_or_check_meta(self, c: PgConnection) -> None:
         meta = dict(c.execute("SELECT key, value FROM meta").fetchall())
@@ -161,10 +178,10 @@ class CentralStore(Store):
     # ---- connection ------------------------------------------------------------------------
 
     def _connection(self) -> Any:
-        if self._conn is not None and not self._conn.closed:
-            return self._conn
         if self._conn is False:
             raise error(229023, f"the central library {self.path} was closed")
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
         self._conn = connect(self.url, autocommit=True)
         return self._conn
 
@@ -202,7 +219,8 @@ class CentralStore(Store):
     def write(self) -> Iterator[Txn]:  # type: ignore[override]
         """One transaction holding the change-log lock; COMMIT when the block ends."""
         with self._transaction(lock_counter=True) as (conn, seq):
-            tx = LoggingTxn(PgConnection(conn), self.embedder, self.dim, seq)
+            tx = LoggingTxn(PgConnection(conn), self.embedder, self.dim, seq,
+                            vectors=self.search is not None)
             yield tx
             if tx.seq != seq:
                 conn.execute("UPDATE fe_counter SET seq = %s WHERE id = 1", (tx.seq,))
@@ -212,6 +230,22 @@ class CentralStore(Store):
     def read(self) -> Iterator[Txn]:  # type: ignore[override]
         with self._transaction(lock_counter=False) as (conn, _):
             yield Txn(PgConnection(conn), self.embedder, self.dim)
+
+    def make_gallery(self) -> Optional[PgVectorGallery]:
+        """The library's gallery when searches run in PostgreSQL (None: the usual one)."""
+        return PgVectorGallery(self, self.search) if self.search else None
+
+    def load(self) -> Snapshot:
+        """As :meth:`Store.load`; with pgvector search, without the vectors (they stay in the
+        database: the point of that mode)."""
+        if not self.search:
+            return super().load()
+        with self.read() as tx:
+            groups = tx.all_groups()
+            users = [tuple(r) for r in tx._c.execute(
+                "SELECT user_key, group_key, user_id, user_info FROM users ORDER BY user_key")]
+        return Snapshot(groups, users, np.empty(0, np.int64), np.empty(0, np.int64),
+                        np.empty(0, np.int32), np.empty((0, self.dim), np.float32))
 
     def integrity_check(self) -> str:
         with self.read() as tx:
@@ -254,10 +288,14 @@ class CentralStore(Store):
                 "faces": faces}
 
 
-def open_central(url: str, engine: Any, storage: Optional[str] = None) -> Any:
+def open_central(url: str, engine: Any, storage: Optional[str] = None,
+                 search: Optional[str] = None) -> Any:
     """A :class:`~faceedge.FaceLibrary` whose store is the central library at ``url``: the
-    enrolment desk's library (every Baidu library call, one PostgreSQL transaction each)."""
+    enrolment desk's library (every Baidu library call, one PostgreSQL transaction each).
+    ``search``: None keeps the desk's gallery in memory; ``"exact"`` or ``"hnsw"`` searches
+    in PostgreSQL with pgvector instead (:mod:`.pgvector_search`)."""
     from ..library import FaceLibrary
 
     return FaceLibrary(redact(url), engine, storage=storage,
-                       store=CentralStore(url, engine.embedder_id, engine.embedding_dim))
+                       store=CentralStore(url, engine.embedder_id, engine.embedding_dim,
+                                          search=search))

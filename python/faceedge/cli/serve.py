@@ -122,7 +122,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.central:
         from ..central import open_central
 
-        where = {"library": open_central(args.central, engine)}
+        where = {"library": open_central(args.central, engine, search=args.central_search)}
     else:
         where = {"library_path": args.library}
     service = BaiduFaceService(engine, **where, allow_url=args.allow_url or False,
@@ -208,6 +208,9 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="download image_type=URL images (refused by default: offline device) "
                         "from public addresses; 'private' also from private ranges (a LAN "
                         "camera server), 'any' also from loopback and link-local ones")
+    p.add_argument("--central-search", choices=("exact", "hnsw"), default=None,
+                   help="with --central: search in PostgreSQL with pgvector (exact scan, or its "
+                        "HNSW index) instead of holding every vector in this process's memory")
     p.add_argument("--tls-cert", metavar="FILE",
                    help="serve HTTPS with this certificate (PEM; with --tls-key). Unmodified "
                         "Java/Go/PHP/C# SDKs need it: they call https://aip.baidubce.com "

@@ -239,6 +239,9 @@ class FaceLibrary:
         # int8: the gallery keeps only int8 codes and reads its re-rank candidates' exact vectors
         # back from this library's file (Store.vectors), the one fp32 copy.
         vectors = self._store.vectors if self._storage == "int8" else None
+        elsewhere = getattr(self._store, "make_gallery", lambda: None)()  # e.g. pgvector
+        if elsewhere is not None:
+            return elsewhere
         return self._core.Gallery(self._dim, self._storage, vectors)
 
     def _build(self, snap: Snapshot):
