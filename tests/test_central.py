@@ -275,6 +275,61 @@ def test_concurrent_desks_get_one_ordered_log_and_gates_agree(central, engine, t
         d.close()
 
 
+def test_a_reader_pulling_after_its_position_never_skips_a_change_of_concurrent_desks(
+        central, engine, testdata_dir):
+    """What a gate does while desks write: ask for the changes after its position, in small
+    batches. Numbers handed out in commit order mean every answer starts right after the
+    position; a number taken early and committed late would show up as a hole."""
+    from faceedge.central import open_central
+    from faceedge.central.store import CentralStore
+
+    desks = [open_central(central, engine) for _ in range(3)]
+    desks[0].group_add("staff")
+    vectors = np.stack([engine.embed(str(testdata_dir / p))[0] for p in PHOTOS.values()])
+    reader = CentralStore(central, engine.embedder_id, engine.embedding_dim)
+    writing = threading.Event()
+    writing.set()
+    holes, seen = [], []
+
+    def follow():
+        pos = 0
+        while writing.is_set() or pos < reader.head():
+            for change in reader.changes_after(pos, 5):
+                if change[0] != pos + 1:
+                    holes.append((pos, change[0]))
+                pos = change[0]
+                seen.append(pos)
+
+    def enrol(k):
+        for i in range(20):
+            uid = f"d{k}_{i}"
+            desks[k]._commit(lambda tx, ch, uid=uid, v=vectors[(k + i) % len(vectors)]:
+                             tx.add_face(tx.add_user(tx.group_key("staff"), uid, "", time.time()),
+                                         uid, time.time(), v))
+            if i % 3 == 0:
+                desks[k].delete_user("staff", uid)  # deletes interleave with adds
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    threads = [threading.Thread(target=enrol, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writing.clear()
+    follower.join(timeout=60)
+    assert not follower.is_alive()
+    head = reader.head()
+    assert holes == []
+    assert seen == list(range(1, head + 1))
+    assert head >= 1 + 3 * (20 * 2 + 7)  # a group, 60 users and faces, 21 deletes
+    users = set(desks[0].get_group_users("staff", 0, 1000).user_id_list)
+    assert users == {f"d{k}_{i}" for k in range(3) for i in range(20) if i % 3}
+    reader.close()
+    for d in desks:
+        d.close()
+
+
 def test_faceedge_serve_central_is_the_enrolment_desk_and_sync_info_report_the_gate(
         central, engine, testdata_dir, tmp_path):
     """The unmodified Python SDK enrols through `faceedge serve --central`; `faceedge sync`
