@@ -120,6 +120,39 @@ def test_three_gates_converge_and_a_deleted_user_stops_matching_everywhere(
         desk.close()
 
 
+def test_without_notifications_the_poll_still_brings_a_delete_to_the_gate(
+        central, engine, testdata_dir, tmp_path, monkeypatch):
+    """The fallback half of the propagation bound: a gate that never hears NOTIFY (here it
+    listens on a channel nobody sends on, as behind a proxy that drops them) still applies a
+    central delete at its next poll."""
+    from faceedge.central import Replica, open_central
+    from faceedge.central import replica as replica_module
+
+    monkeypatch.setattr(replica_module, "CHANNEL", "fe_nobody_sends_here")
+    desk = open_central(central, engine)
+    desk.group_add("staff")
+    desk.add_user(str(testdata_dir / PHOTOS["obama"]), "staff", "obama")
+    gate = FaceLibrary(tmp_path / "gate.db", engine)
+    replica = Replica(gate, central)
+    follower = replica.start(poll=0.3)
+    try:
+        head = desk._store.head()
+        wait_for(lambda: replica.position() == head, "first sync")
+        assert who(gate, testdata_dir, "obama") == "obama"
+        deleted_at = time.monotonic()
+        desk.delete_user("staff", "obama")
+        stopped = wait_for(lambda: who(gate, testdata_dir, "obama") is None,
+                           "the delete reaches the gate by polling")
+        print(f"\nwithout NOTIFY: deleted user stopped matching {stopped - deleted_at:.2f} s "
+              "after the central delete (poll 0.3 s)")
+        assert state(gate) == state(desk)
+        assert replica.status()["lag"] == 0
+    finally:
+        follower.stop()
+        gate.close()
+        desk.close()
+
+
 def test_a_gate_refuses_local_writes_and_a_second_centre(central, pg, engine, testdata_dir,
                                                          tmp_path):
     from faceedge.central import Replica, open_central
