@@ -74,6 +74,20 @@ def wait_for(condition, what):
     return time.monotonic()
 
 
+def desk_and_following_gate(central, engine, testdata_dir, tmp_path, poll):
+    """A desk with obama enrolled in staff, and one gate following it every ``poll`` s, synced."""
+    from faceedge.central import Replica, open_central
+
+    desk = open_central(central, engine)
+    desk.group_add("staff")
+    desk.add_user(str(testdata_dir / PHOTOS["obama"]), "staff", "obama")
+    gate = FaceLibrary(tmp_path / "gate.db", engine)
+    replica = Replica(gate, central)
+    follower = replica.start(poll=poll)
+    wait_for(lambda: replica.position() == desk._store.head(), "first sync")
+    return desk, gate, replica, follower
+
+
 def test_three_gates_converge_and_a_deleted_user_stops_matching_everywhere(
         central, engine, testdata_dir, tmp_path):
     from faceedge.central import Replica, open_central
@@ -125,19 +139,12 @@ def test_without_notifications_the_poll_still_brings_a_delete_to_the_gate(
     """The fallback half of the propagation bound: a gate that never hears NOTIFY (here it
     listens on a channel nobody sends on, as behind a proxy that drops them) still applies a
     central delete at its next poll."""
-    from faceedge.central import Replica, open_central
     from faceedge.central import replica as replica_module
 
     monkeypatch.setattr(replica_module, "CHANNEL", "fe_nobody_sends_here")
-    desk = open_central(central, engine)
-    desk.group_add("staff")
-    desk.add_user(str(testdata_dir / PHOTOS["obama"]), "staff", "obama")
-    gate = FaceLibrary(tmp_path / "gate.db", engine)
-    replica = Replica(gate, central)
-    follower = replica.start(poll=0.3)
+    desk, gate, replica, follower = desk_and_following_gate(central, engine, testdata_dir,
+                                                            tmp_path, poll=0.3)
     try:
-        head = desk._store.head()
-        wait_for(lambda: replica.position() == head, "first sync")
         assert who(gate, testdata_dir, "obama") == "obama"
         deleted_at = time.monotonic()
         desk.delete_user("staff", "obama")
@@ -240,16 +247,9 @@ def test_a_gate_killed_mid_sync_loses_nothing_and_applies_nothing_twice(
 
 def test_a_server_outage_leaves_gates_searching_then_they_catch_up(
         central, pg, engine, testdata_dir, tmp_path):
-    from faceedge.central import Replica, open_central
-
-    desk = open_central(central, engine)
-    desk.group_add("staff")
-    desk.add_user(str(testdata_dir / PHOTOS["obama"]), "staff", "obama")
-    gate = FaceLibrary(tmp_path / "gate.db", engine)
-    replica = Replica(gate, central)
-    follower = replica.start(poll=0.2)
+    desk, gate, replica, follower = desk_and_following_gate(central, engine, testdata_dir,
+                                                            tmp_path, poll=0.2)
     try:
-        wait_for(lambda: replica.position() == desk._store.head(), "first sync")
         pg.stop()  # the network cut
         try:
             time.sleep(1.0)
