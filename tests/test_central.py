@@ -74,6 +74,20 @@ def wait_for(condition, what):
     return time.monotonic()
 
 
+def desk_and_following_gate(central, engine, testdata_dir, tmp_path, poll):
+    """A desk with obama enrolled in staff, and one gate following it every ``poll`` s, synced."""
+    from faceedge.central import Replica, open_central
+
+    desk = open_central(central, engine)
+    desk.group_add("staff")
+    desk.add_user(str(testdata_dir / PHOTOS["obama"]), "staff", "obama")
+    gate = FaceLibrary(tmp_path / "gate.db", engine)
+    replica = Replica(gate, central)
+    follower = replica.start(poll=poll)
+    wait_for(lambda: replica.position() == desk._store.head(), "first sync")
+    return desk, gate, replica, follower
+
+
 def test_three_gates_converge_and_a_deleted_user_stops_matching_everywhere(
         central, engine, testdata_dir, tmp_path):
     from faceedge.central import Replica, open_central
@@ -117,6 +131,32 @@ def test_three_gates_converge_and_a_deleted_user_stops_matching_everywhere(
             f.stop()
         for g in gates:
             g.close()
+        desk.close()
+
+
+def test_without_notifications_the_poll_still_brings_a_delete_to_the_gate(
+        central, engine, testdata_dir, tmp_path, monkeypatch):
+    """The fallback half of the propagation bound: a gate that never hears NOTIFY (here it
+    listens on a channel nobody sends on, as behind a proxy that drops them) still applies a
+    central delete at its next poll."""
+    from faceedge.central import replica as replica_module
+
+    monkeypatch.setattr(replica_module, "CHANNEL", "fe_nobody_sends_here")
+    desk, gate, replica, follower = desk_and_following_gate(central, engine, testdata_dir,
+                                                            tmp_path, poll=0.3)
+    try:
+        assert who(gate, testdata_dir, "obama") == "obama"
+        deleted_at = time.monotonic()
+        desk.delete_user("staff", "obama")
+        stopped = wait_for(lambda: who(gate, testdata_dir, "obama") is None,
+                           "the delete reaches the gate by polling")
+        print(f"\nwithout NOTIFY: deleted user stopped matching {stopped - deleted_at:.2f} s "
+              "after the central delete (poll 0.3 s)")
+        assert state(gate) == state(desk)
+        assert replica.status()["lag"] == 0
+    finally:
+        follower.stop()
+        gate.close()
         desk.close()
 
 
@@ -207,16 +247,9 @@ def test_a_gate_killed_mid_sync_loses_nothing_and_applies_nothing_twice(
 
 def test_a_server_outage_leaves_gates_searching_then_they_catch_up(
         central, pg, engine, testdata_dir, tmp_path):
-    from faceedge.central import Replica, open_central
-
-    desk = open_central(central, engine)
-    desk.group_add("staff")
-    desk.add_user(str(testdata_dir / PHOTOS["obama"]), "staff", "obama")
-    gate = FaceLibrary(tmp_path / "gate.db", engine)
-    replica = Replica(gate, central)
-    follower = replica.start(poll=0.2)
+    desk, gate, replica, follower = desk_and_following_gate(central, engine, testdata_dir,
+                                                            tmp_path, poll=0.2)
     try:
-        wait_for(lambda: replica.position() == desk._store.head(), "first sync")
         pg.stop()  # the network cut
         try:
             time.sleep(1.0)
@@ -271,6 +304,61 @@ def test_concurrent_desks_get_one_ordered_log_and_gates_agree(central, engine, t
         assert state(gate) == state(desks[1])
         assert len(gate.get_group_users("staff", 0, 1000).user_id_list) == 45
         gate.close()
+    for d in desks:
+        d.close()
+
+
+def test_a_reader_pulling_after_its_position_never_skips_a_change_of_concurrent_desks(
+        central, engine, testdata_dir):
+    """What a gate does while desks write: ask for the changes after its position, in small
+    batches. Numbers handed out in commit order mean every answer starts right after the
+    position; a number taken early and committed late would show up as a hole."""
+    from faceedge.central import open_central
+    from faceedge.central.store import CentralStore
+
+    desks = [open_central(central, engine) for _ in range(3)]
+    desks[0].group_add("staff")
+    vectors = np.stack([engine.embed(str(testdata_dir / p))[0] for p in PHOTOS.values()])
+    reader = CentralStore(central, engine.embedder_id, engine.embedding_dim)
+    writing = threading.Event()
+    writing.set()
+    holes, seen = [], []
+
+    def follow():
+        pos = 0
+        while writing.is_set() or pos < reader.head():
+            for change in reader.changes_after(pos, 5):
+                if change[0] != pos + 1:
+                    holes.append((pos, change[0]))
+                pos = change[0]
+                seen.append(pos)
+
+    def enrol(k):
+        for i in range(20):
+            uid = f"d{k}_{i}"
+            desks[k]._commit(lambda tx, ch, uid=uid, v=vectors[(k + i) % len(vectors)]:
+                             tx.add_face(tx.add_user(tx.group_key("staff"), uid, "", time.time()),
+                                         uid, time.time(), v))
+            if i % 3 == 0:
+                desks[k].delete_user("staff", uid)  # deletes interleave with adds
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    threads = [threading.Thread(target=enrol, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writing.clear()
+    follower.join(timeout=60)
+    assert not follower.is_alive()
+    head = reader.head()
+    assert holes == []
+    assert seen == list(range(1, head + 1))
+    assert head >= 1 + 3 * (20 * 2 + 7)  # a group, 60 users and faces, 21 deletes
+    users = set(desks[0].get_group_users("staff", 0, 1000).user_id_list)
+    assert users == {f"d{k}_{i}" for k in range(3) for i in range(20) if i % 3}
+    reader.close()
     for d in desks:
         d.close()
 
