@@ -31,8 +31,12 @@ SEARCH_MODES = ("exact", "hnsw")
 DEFAULT_EF_SEARCH = 200
 
 
-def _literal(vector: np.ndarray) -> str:
+def vector_text(vector: np.ndarray) -> str:
+    """pgvector's text form of a vector."""
     return "[" + ",".join(f"{float(x):.8g}" for x in vector) + "]"
+
+
+_literal = vector_text
 
 
 def enable_pgvector(conn: Any, dim: int, mode: str) -> None:
