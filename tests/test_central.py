@@ -372,7 +372,7 @@ def test_faceedge_serve_central_is_the_enrolment_desk_and_sync_info_report_the_g
     import socket
 
     import aip
-    import requests
+    from serve_process import wait_until_serving
 
     from faceedge.compat import point_sdk_at
 
@@ -385,15 +385,8 @@ def test_faceedge_serve_central_is_the_enrolment_desk_and_sync_info_report_the_g
                              "--port", str(port), "--keys-file", str(keys), "--log-level",
                              "warning"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.communicate()[1]
-            try:
-                requests.get(url + "/oauth/2.0/token", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "faceedge serve --central did not start"
-                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_serving(proc, url)
         client = point_sdk_at(aip.AipFace("1", "desk-key", "desk-secret"), url)
         image = base64.b64encode((testdata_dir / PHOTOS["obama"]).read_bytes()).decode()
         assert client.groupAdd("staff")["error_code"] == 0

@@ -13,6 +13,7 @@ from faceedge.compat import BaiduFaceService
 from faceedge.server import ServerThread, create_app
 
 from baidu_replies import full_message
+from serve_process import wait_until_serving
 
 API_KEY, SECRET_KEY = "k-server-test", "s-server-test"
 LIMIT = 1024 * 1024  # this module's body limit
@@ -333,15 +334,8 @@ def test_faceedge_serve_runs_for_the_unmodified_sdk_and_stops_cleanly(tmp_path, 
            "--keys-file", str(keys), "--models", str(models_dir), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.communicate()[1]
-            try:
-                requests.get(url + "/oauth/2.0/token", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "faceedge serve did not start"
-                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_serving(proc, url)
         client = point_sdk_at(aip.AipFace("1", "serve-key", "serve-secret"), url)
         image = base64.b64encode((testdata_dir / "faces/obama_1.jpg").read_bytes()).decode()
         assert client.addUser(image, "BASE64", "staff", "obama")["error_code"] == 0
