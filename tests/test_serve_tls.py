@@ -76,3 +76,56 @@ def test_serve_cert_prints_the_recipe(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "10.1.2.3  aip.baidubce.com" in out and "keytool -importcert" in out
     assert (tmp_path / "faceedge-tls.crt").exists() and (tmp_path / "faceedge-tls.key").exists()
+
+
+def test_the_connection_gate_still_applies_behind_tls(engine, certs, tmp_path):
+    """The gate sits in the HTTP protocol, under asyncio's TLS layer: a client that completes
+    the handshake and then dribbles its request head is still cut at the header timeout, and
+    one client's connections past max_per_client are still refused."""
+    import socket
+    import time
+
+    from faceedge.server.connections import ConnectionGate
+
+    service = BaiduFaceService(engine, library_path=tmp_path / "lib.db")
+    gate = ConnectionGate(header_timeout=1.0, max_per_client=2)
+    trusting = ssl.create_default_context(cafile=str(certs[0]))
+    try:
+        with ServerThread(create_app(service, {API_KEY: SECRET_KEY}), gate=gate,
+                          tls=tls_options(str(certs[0]), str(certs[1]))) as running:
+            def tls_socket():
+                raw = socket.create_connection(("127.0.0.1", running.port), timeout=10)
+                return trusting.wrap_socket(raw, server_hostname="localhost")
+
+            slow = tls_socket()
+            slow.sendall(b"GET /oauth/2.0/token HTTP/1.1\r\n")
+            started = time.monotonic()
+            while time.monotonic() - started < 8:  # a byte now and then does not extend it
+                try:
+                    slow.sendall(b"X")
+                    if slow.recv(1024) == b"":
+                        break
+                except (socket.timeout, ssl.SSLError, OSError):
+                    break
+            assert time.monotonic() - started < 8, "the dribbling TLS client was not cut"
+            slow.close()
+
+            def served(conn) -> bool:
+                """Whether a token request on ``conn`` gets a reply (a reset or close: no)."""
+                try:
+                    conn.sendall(b"GET /oauth/2.0/token HTTP/1.1\r\nHost: x\r\n\r\n")
+                    return conn.recv(1024).startswith(b"HTTP/1.1")
+                except (ssl.SSLError, OSError):
+                    return False
+
+            held = [tls_socket(), tls_socket()]
+            try:
+                third = tls_socket()
+            except (ssl.SSLError, OSError):
+                third = None
+            assert third is None or not served(third), "a third connection from one client"
+            assert all(served(s) for s in held)  # the two within the bound are served
+            for s in held:
+                s.close()
+    finally:
+        service.close()
