@@ -17,7 +17,7 @@ import pytest
 
 from faceedge.compat import BaiduFaceService
 from faceedge.server import ServerThread, create_app
-from faceedge.server.tls import BAIDU_HOST, make_certificate, tls_options
+from faceedge.server.tls import BAIDU_HOST, make_certificate, tls_context
 
 REPO = Path(__file__).resolve().parents[1]
 JARS = Path("/usr/share/java")
@@ -87,7 +87,7 @@ def replies(java_classpath, engine, testdata_dir, tmp_path_factory):
     service = BaiduFaceService(engine, library_path=tmp_path_factory.mktemp("javalib") / "l.db")
     app = create_app(service, {API_KEY: SECRET_KEY})
     try:
-        server = ServerThread(app, host="127.0.0.1", port=443, tls=tls_options(str(cert),
+        server = ServerThread(app, host="127.0.0.1", port=443, tls=tls_context(str(cert),
                                                                                str(key)))
     except OSError as exc:
         _missing_or_skip(f"port 443 is not free: {exc}")

@@ -11,7 +11,7 @@ import requests
 from faceedge.compat import BaiduFaceService
 from faceedge.errors import FaceEdgeError
 from faceedge.server import ServerThread, create_app
-from faceedge.server.tls import make_certificate, tls_options
+from faceedge.server.tls import make_certificate, tls_context
 
 API_KEY, SECRET_KEY = "k-tls", "s-tls"
 
@@ -26,7 +26,7 @@ def certs(tmp_path_factory):
 def tls_server(engine, certs, tmp_path_factory):
     service = BaiduFaceService(engine, library_path=tmp_path_factory.mktemp("tls") / "lib.db")
     app = create_app(service, {API_KEY: SECRET_KEY})
-    with ServerThread(app, tls=tls_options(str(certs[0]), str(certs[1]))) as running:
+    with ServerThread(app, tls=tls_context(str(certs[0]), str(certs[1]))) as running:
         yield running
     service.close()
 
@@ -62,10 +62,10 @@ def test_a_client_that_does_not_trust_it_is_refused_and_plain_http_gets_nothing(
 def test_a_key_of_another_certificate_or_a_missing_file_fails_at_start(certs, tmp_path):
     other_cert, other_key = make_certificate(tmp_path, ["elsewhere"])
     with pytest.raises(FaceEdgeError) as mismatch:
-        tls_options(str(certs[0]), str(other_key))
+        tls_context(str(certs[0]), str(other_key))
     assert mismatch.value.error_code == 229014 and "cannot be used together" in str(mismatch.value)
     with pytest.raises(FaceEdgeError) as missing:
-        tls_options(str(tmp_path / "nope.crt"), str(certs[1]))
+        tls_context(str(tmp_path / "nope.crt"), str(certs[1]))
     assert missing.value.error_code == 229014 and "not a readable file" in str(missing.value)
 
 
@@ -92,7 +92,7 @@ def test_the_connection_gate_still_applies_behind_tls(engine, certs, tmp_path):
     trusting = ssl.create_default_context(cafile=str(certs[0]))
     try:
         with ServerThread(create_app(service, {API_KEY: SECRET_KEY}), gate=gate,
-                          tls=tls_options(str(certs[0]), str(certs[1]))) as running:
+                          tls=tls_context(str(certs[0]), str(certs[1]))) as running:
             def tls_socket():
                 raw = socket.create_connection(("127.0.0.1", running.port), timeout=10)
                 return trusting.wrap_socket(raw, server_hostname="localhost")
@@ -127,5 +127,50 @@ def test_the_connection_gate_still_applies_behind_tls(engine, certs, tmp_path):
             assert all(served(s) for s in held)  # the two within the bound are served
             for s in held:
                 s.close()
+    finally:
+        service.close()
+
+
+def test_connections_that_never_start_tls_are_bounded_and_cut(engine, certs, tmp_path):
+    """A TCP connection to the TLS port that sends no ClientHello is counted by the gate like
+    any other (the per-client bound) and cut at the header timeout, not left to the 60 s
+    handshake timeout of asyncio with no bound on how many there are."""
+    import socket
+    import time
+
+    from faceedge.server.connections import ConnectionGate
+
+    service = BaiduFaceService(engine, library_path=tmp_path / "lib.db")
+    gate = ConnectionGate(header_timeout=1.0, max_per_client=2)
+
+    def closed_within(sock, seconds: float) -> bool:
+        sock.settimeout(seconds)
+        try:
+            return sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+    try:
+        with ServerThread(create_app(service, {API_KEY: SECRET_KEY}), gate=gate,
+                          tls=tls_context(str(certs[0]), str(certs[1]))) as running:
+            silent = [socket.create_connection(("127.0.0.1", running.port), timeout=10)
+                      for _ in range(2)]
+            time.sleep(0.3)
+            third = socket.create_connection(("127.0.0.1", running.port), timeout=10)
+            assert closed_within(third, 0.8), "a third silent connection from one client"
+            started = time.monotonic()
+            assert all(closed_within(s, 5) for s in silent), "silent connections were held"
+            assert time.monotonic() - started < 3
+            for s in silent + [third]:
+                s.close()
+            assert gate.totals["refused (per-client limit)"] == 1
+            # and a client that does the handshake is served afterwards
+            assert requests.get(running.url.replace("127.0.0.1", "localhost") +
+                                "/oauth/2.0/token", verify=str(certs[0]), timeout=10,
+                                params={"grant_type": "client_credentials",
+                                        "client_id": API_KEY,
+                                        "client_secret": SECRET_KEY}).status_code == 200
     finally:
         service.close()

@@ -100,7 +100,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         from ..server import ConnectionGate, create_app, listening_socket, run
-        from ..server.tls import tls_options
+        from ..server.tls import tls_context
     except ImportError as exc:
         fail(229014, f"faceedge serve needs the [server] extra (pip install 'faceedge[server]'): "
                      f"{exc}")
@@ -116,7 +116,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                             "--max-connections-per-client must be > 0")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise error(229014, "give --tls-cert and --tls-key together")
-    tls = tls_options(args.tls_cert, args.tls_key) if args.tls_cert else None
+    tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
     limits = _image_limits(args)
     engine = engine_from_args(args)
     if args.central:

@@ -29,6 +29,7 @@ import asyncio
 import logging
 import os
 import resource
+import ssl
 from collections import Counter, OrderedDict
 from typing import Any, Dict, Optional
 
@@ -126,12 +127,15 @@ class ConnectionGate:
         self._per_client[client] += 1
         return True
 
-    def release(self, protocol: Any) -> None:
+    def release(self, protocol: Any) -> bool:
+        """Forget a connection; ``False`` when it was already forgotten."""
         client = self._open.pop(protocol, None)
-        if client is not None:
-            self._per_client[client] -= 1
-            if self._per_client[client] <= 0:
-                del self._per_client[client]
+        if client is None:
+            return False
+        self._per_client[client] -= 1
+        if self._per_client[client] <= 0:
+            del self._per_client[client]
+        return True
 
     def _evict_one(self) -> bool:
         for protocol, client in self._open.items():
@@ -209,14 +213,21 @@ class _CountingLogger:
         return getattr(self._logger, name)
 
 
-def guarded_h11_protocol(gate: ConnectionGate) -> type:
-    """uvicorn's h11 protocol class, with ``gate`` applied to every connection."""
+def guarded_h11_protocol(gate: ConnectionGate, tls: Optional[ssl.SSLContext] = None) -> type:
+    """uvicorn's h11 protocol class, with ``gate`` applied to every connection.
+
+    With ``tls`` the protocol does the server's TLS handshake itself (``loop.start_tls``) after
+    the gate has admitted the connection, rather than letting uvicorn hand ``tls`` to asyncio's
+    server: asyncio calls a protocol only once the handshake is done, so a client that connects
+    and never sends a ClientHello would be held for asyncio's 60 s handshake timeout, counted by
+    no bound. Here the handshake counts against the head's time like any slow byte."""
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class GuardedH11Protocol(H11Protocol):
         _header_timer: Optional[Any] = None
         _admitted = False
+        _http_started = False
 
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
             peer = transport.get_extra_info("peername")
@@ -227,20 +238,54 @@ def guarded_h11_protocol(gate: ConnectionGate) -> type:
                 return
             self._admitted = True
             self._client = client
-            super().connection_made(transport)
-            self.logger = _CountingLogger(self.logger, gate, client)  # type: ignore[assignment]
+            self.transport = transport  # what the timer and the gate close until HTTP starts
             self._arm_header_timer()
+            if tls is None:
+                self._start_http(transport)
+                return
+            self._early: list = []  # bytes the TLS layer hands over before start_tls returns
+            transport.pause_reading()  # start_tls resumes it with its own protocol in place
+            self.loop.create_task(self._start_tls(transport))
+
+        async def _start_tls(self, raw: Any) -> None:
+            try:
+                secure = await self.loop.start_tls(raw, self, tls, server_side=True)
+            except BaseException as exc:
+                if gate.release(self):  # not already closed by the timer or the gate
+                    self._cancel_header_timer()
+                    reason = getattr(exc, "reason", None) or type(exc).__name__
+                    gate.note(f"closed (TLS handshake failed: {reason})", self._client)
+                raw.abort()
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                return
+            if secure is None or secure.is_closing():  # lost during the handshake
+                self._cancel_header_timer()
+                gate.release(self)
+                return
+            self._start_http(secure)
+
+        def _start_http(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._http_started = True
+            self.logger = _CountingLogger(self.logger, gate, self._client)  # type: ignore
+            early, self._early = getattr(self, "_early", []), []
+            for data in early:
+                self.data_received(data)
 
         def connection_lost(self, exc: Optional[Exception]) -> None:
             if not self._admitted:
                 return  # refused in connection_made: uvicorn never saw it
             self._cancel_header_timer()
             gate.release(self)
-            super().connection_lost(exc)
+            if self._http_started:
+                super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
-            if self._admitted:
+            if self._http_started:
                 super().data_received(data)
+            elif self._admitted:
+                self._early.append(data)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -270,7 +315,10 @@ def guarded_h11_protocol(gate: ConnectionGate) -> type:
         def _header_timeout(self) -> None:
             self._header_timer = None
             if self.between_requests() and not self.transport.is_closing():
-                if self.conn.their_state is not h11.IDLE or self.conn.trailing_data[0]:
+                if not self._http_started:
+                    gate.note(f"closed (no TLS handshake within {gate.header_timeout:g} s)",
+                              self._client)
+                elif self.conn.their_state is not h11.IDLE or self.conn.trailing_data[0]:
                     gate.note(f"closed (no complete request head within "
                               f"{gate.header_timeout:g} s: slow client)", self._client)
                 # An idle keep-alive connection is closed silently (uvicorn's own keep-alive

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from .connections import ConnectionGate, guarded_h11_protocol, quiet_accept_failures
 
 __all__ = ["run", "ServerThread", "listening_socket"]
 
 
-def _config(app: Any, log_level: str, gate: ConnectionGate, **kwargs: Any):
+def _config(app: Any, log_level: str, gate: ConnectionGate, tls: Optional[ssl.SSLContext]):
     import uvicorn
 
     # lifespan "on": a failing startup stops the server instead of being logged and ignored.
     # The h11 protocol with the gate applied: header timeout and connection bounds
     # (faceedge.server.connections); uvicorn alone has neither. The backlog is the gate's: it
-    # also caps how many sockets asyncio accepts in one batch.
+    # also caps how many sockets asyncio accepts in one batch. TLS is the gate's too, not
+    # uvicorn's: see guarded_h11_protocol.
     return uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False,
-                          timeout_keep_alive=5, http=guarded_h11_protocol(gate),
-                          backlog=gate.backlog, **kwargs)
+                          timeout_keep_alive=5, http=guarded_h11_protocol(gate, tls),
+                          backlog=gate.backlog)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -40,18 +42,18 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def run(app: Any, host: str = "127.0.0.1", port: int = 8300, log_level: str = "info",
         gate: Optional[ConnectionGate] = None, sock: Optional[socket.socket] = None,
-        tls: Optional[Dict[str, str]] = None) -> None:
+        tls: Optional[ssl.SSLContext] = None) -> None:
     """Serve ``app`` on ``host:port`` (or on ``sock``, from :func:`listening_socket`) until
     interrupted (Ctrl-C / SIGTERM stop it cleanly). ``gate`` bounds connections and header
     time (default: :class:`~faceedge.server.connections.ConnectionGate`'s defaults); ``tls``
-    (:func:`~faceedge.server.tls.tls_options`) serves HTTPS."""
+    (:func:`~faceedge.server.tls.tls_context`) serves HTTPS."""
     import uvicorn
 
     gate = gate or ConnectionGate()
     sock = sock or listening_socket(host, port)
     accept_filter = quiet_accept_failures(gate)
     try:
-        uvicorn.Server(_config(app, log_level, gate, **(tls or {}))).run(sockets=[sock])
+        uvicorn.Server(_config(app, log_level, gate, tls)).run(sockets=[sock])
     finally:
         logging.getLogger("asyncio").removeFilter(accept_filter)
         sock.close()
@@ -66,14 +68,14 @@ class ServerThread:
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
                  log_level: str = "warning", gate: Optional[ConnectionGate] = None,
-                 tls: Optional[Dict[str, str]] = None) -> None:
+                 tls: Optional[ssl.SSLContext] = None) -> None:
         import uvicorn
 
         self._socket = listening_socket(host, port)
         self.host, self.port = host, self._socket.getsockname()[1]
         self.gate = gate or ConnectionGate()
         self.scheme = "https" if tls else "http"
-        self._server = uvicorn.Server(_config(app, log_level, self.gate, **(tls or {})))
+        self._server = uvicorn.Server(_config(app, log_level, self.gate, tls))
         self._thread: Optional[threading.Thread] = None
 
     @property

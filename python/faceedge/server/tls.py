@@ -11,20 +11,22 @@ import ipaddress
 import os
 import ssl
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from ..errors import error
 
-__all__ = ["tls_options", "make_certificate", "trust_steps", "BAIDU_HOST"]
+__all__ = ["tls_context", "make_certificate", "trust_steps", "BAIDU_HOST"]
 
 BAIDU_HOST = "aip.baidubce.com"  # the host name Baidu's SDKs have compiled in
 CERT_DAYS = 3650
 
 
-def tls_options(cert: str, key: str) -> Dict[str, str]:
-    """uvicorn's ``ssl_certfile`` / ``ssl_keyfile`` after checking that the two files can be
-    read and belong together (229014 naming the problem otherwise), so a bad pair fails when
-    the server starts rather than at the first client's handshake."""
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """The server's TLS context, after checking that the two files can be read and belong
+    together (229014 naming the problem otherwise), so a bad pair fails when the server starts
+    rather than at the first client's handshake. The connection gate does the handshake
+    (:func:`~faceedge.server.connections.guarded_h11_protocol`), so that it counts and times
+    connections from their first byte, not from the end of the handshake."""
     for label, path in (("--tls-cert", cert), ("--tls-key", key)):
         if not os.path.isfile(path) or not os.access(path, os.R_OK):
             raise error(229014, f"{label} {path!r} is not a readable file")
@@ -34,7 +36,7 @@ def tls_options(cert: str, key: str) -> Dict[str, str]:
     except ssl.SSLError as exc:
         raise error(229014, f"the TLS certificate {cert!r} and key {key!r} cannot be used "
                             f"together: {exc.reason or exc}") from None
-    return {"ssl_certfile": cert, "ssl_keyfile": key}
+    return context
 
 
 def make_certificate(out_dir: Path, hosts: Sequence[str], ips: Sequence[str] = ()
