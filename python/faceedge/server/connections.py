@@ -315,15 +315,16 @@ def guarded_h11_protocol(gate: ConnectionGate, tls: Optional[ssl.SSLContext] = N
         def _header_timeout(self) -> None:
             self._header_timer = None
             if self.between_requests() and not self.transport.is_closing():
+                event = None  # an idle keep-alive connection is closed silently (uvicorn's
+                # own keep-alive timer normally does that first)
                 if not self._http_started:
-                    gate.note(f"closed (no TLS handshake within {gate.header_timeout:g} s)",
-                              self._client)
+                    event = f"closed (no TLS handshake within {gate.header_timeout:g} s)"
                 elif self.conn.their_state is not h11.IDLE or self.conn.trailing_data[0]:
-                    gate.note(f"closed (no complete request head within "
-                              f"{gate.header_timeout:g} s: slow client)", self._client)
-                # An idle keep-alive connection is closed silently (uvicorn's own keep-alive
-                # timer normally does that first).
+                    event = (f"closed (no complete request head within "
+                             f"{gate.header_timeout:g} s: slow client)")
                 gate.release(self)
                 self.transport.abort()
+                if event:
+                    gate.note(event, self._client)
 
     return GuardedH11Protocol
