@@ -13,11 +13,9 @@ from the manifest or a site's calibration file (:mod:`faceedge.calibration`).
 """
 from __future__ import annotations
 
-import os
 import warnings
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
+from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
 import numpy as np
@@ -28,53 +26,22 @@ from .calibration.in_force import EngineCalibration, det_threshold_in_force
 from .errors import FaceEdgeError, error
 from .heads import ATTRIBUTE_MODELS, OptionalHeads, liveness_set
 from .decode_plan import ARCFACE_TEMPLATE_112, FoundFaces, aligned_crops, embed_crops, find_faces
-from .images import ImageLike, LimitedImage, is_face_token
-from .photo import Photo, open_photo
+from .images import ImageLike, is_face_token
+from .photo import Photo, faceverify_images, open_photo
 from .models import (Choice, ModelEntry, ModelsArg, cache_dir, choose_model,
                      load_manifest)
 from .options import (DetectOptions, parse_detect_options, parse_face_field,
                       parse_faceverify_option, parse_liveness_control, parse_quality_control)
 from .providers import ProviderSpec, cpu_workers_spin, normalize_providers  # normalize_providers: re-exported
-from .quality import control_failure
+from .quality import MeasuredFace, control_pair, passing, raise_failure
 from .results import (Angle, DetectResult, FaceAttribute, FaceInfo, FaceQuality,
                       FaceVerifyResult, Location, MatchResult, Point)
 from .scores import cosine_from_score, score_from_cosine  # cosine_from_score: re-exported
-from .tokens import FaceTokenCache, image_digest, make_face_token
+from .tokens import (FaceTokenCache, TokenFaces, image_digest, make_face_token,
+                     no_token_attributes)
 
 __all__ = ["FaceEngine", "score_from_cosine", "cosine_from_score", "normalize_providers",
            "ARCFACE_TEMPLATE_112"]
-
-FACEVERIFY_IMAGE_COUNTS = (1, 3, 8)  # Baidu's faceverify takes 1, 3 or 8 images of one person
-
-@dataclass(frozen=True)
-class _Face:
-    """A detected face with the figures measured for it (internal)."""
-
-    info: FaceInfo                         # without quality / liveness: what the token cache keeps
-    index: int                             # row in the detector's arrays (-1: from a face token)
-    quality: Optional[FaceQuality] = None
-    liveness: Optional[float] = None
-    gender: Optional[FaceAttribute] = None
-    emotion: Optional[FaceAttribute] = None
-
-    def shown(self, face_field: Sequence[str]) -> FaceInfo:
-        """The FaceInfo to return: the requested ``quality`` / ``liveness`` / ``gender`` /
-        ``emotion`` filled in."""
-        return replace(self.info,
-                       quality=self.quality if "quality" in face_field else None,
-                       liveness=self.liveness if "liveness" in face_field else None,
-                       gender=self.gender if "gender" in face_field else None,
-                       emotion=self.emotion if "emotion" in face_field else None)
-
-
-def _control_pair(value: Union[str, Sequence[str]], parse: Callable[[object], str]
-                  ) -> Tuple[str, str]:
-    """A control level for both images, or one per image from a pair."""
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        return parse(value[0]), parse(value[1])
-    level = parse(value)
-    return level, level
-
 
 class FaceEngine:
     """Face detection, embedding and 1:1 matching with Baidu face v3 semantics, offline.
@@ -164,6 +131,7 @@ class FaceEngine:
             threads=threads)
         self._warn_skipped_providers()
         self._tokens = FaceTokenCache(maxsize=token_cache_size)
+        self._token_faces = TokenFaces(self._tokens, self._embed_aligned, self._embedder.id)
 
     # ---- construction helpers ---------------------------------------------------------------
 
@@ -294,13 +262,13 @@ class FaceEngine:
         attrs = _attribute_fields(opts.face_field)
         thresholds = self._control_thresholds(lc)
         if is_face_token(image, image_type):
-            _no_token_attributes(attrs, str(image))
-            face = self._token_face(str(image), need_q, need_l)
-            self._raise_failure(face, qc, lc, thresholds, None)
+            no_token_attributes(attrs, str(image))
+            face = self._token_faces.face(str(image), need_q, need_l)
+            raise_failure(face, qc, lc, thresholds, None)
             return DetectResult(face_num=1, face_list=[face.shown(opts.face_field)])
         photo = open_photo(image, image_type)
         faces, found = self._analyse(photo, opts, "the image", need_q, need_l, attrs)
-        faces = self._passing(faces, qc, lc, thresholds, None)
+        faces = passing(faces, qc, lc, thresholds, None)
         crops = aligned_crops(self._core, found, [face.index for face in faces])
         for face, crop in zip(faces, crops):
             self._tokens.put(face.info.face_token, face.info, self._embedder.id, crop=crop,
@@ -319,7 +287,7 @@ class FaceEngine:
         """
         opts = parse_detect_options(max_face_num, face_sort_type, min_face_size)
         if is_face_token(image, image_type):
-            return self._token_embedding(str(image))[None, :].copy()
+            return self._token_faces.embedding(str(image))[None, :].copy()
         photo = open_photo(image, image_type)
         # No face tokens here: embed() never returns them, and hashing every pixel to make them
         # cost up to 5 ms a frame on large photos.
@@ -381,8 +349,8 @@ class FaceEngine:
             QualityError, LivenessError: the largest face of an image fails a control (the
                 message names the image).
         """
-        qc1, qc2 = _control_pair(quality_control, parse_quality_control)
-        lc1, lc2 = _control_pair(liveness_control, parse_liveness_control)
+        qc1, qc2 = control_pair(quality_control, parse_quality_control)
+        lc1, lc2 = control_pair(liveness_control, parse_liveness_control)
         token1, e1 = self._largest_face(image1, image_type1, "image1", qc1, lc1)
         token2, e2 = self._largest_face(image2, image_type2, "image2", qc2, lc2)
         cosine = float(np.clip(np.dot(e1.astype(np.float64), e2.astype(np.float64)), -1.0, 1.0))
@@ -417,10 +385,7 @@ class FaceEngine:
             NoFaceError: 222202 naming the image without a face.
             ModelError: 229001 when the liveness model files are missing.
         """
-        items = self._verify_items(images)
-        if len(items) not in FACEVERIFY_IMAGE_COUNTS:
-            raise error(222208, f"faceverify takes 1, 3 or 8 images of one person, got "
-                                f"{len(items)}")
+        items = faceverify_images(images)
         fields = parse_face_field(face_field)
         option = parse_faceverify_option(option)
         thresholds = self.liveness_thresholds(option)
@@ -436,8 +401,8 @@ class FaceEngine:
             except FaceEdgeError as exc:
                 raise exc.with_context(what) from None
             if photo is None:
-                _no_token_attributes(attrs, str(image), what)
-                face = self._token_face(str(image), need_q, True, what)
+                no_token_attributes(attrs, str(image), what)
+                face = self._token_faces.face(str(image), need_q, True, what)
             else:
                 faces, found = self._analyse(photo, DetectOptions(max_face_num=1), what, need_q,
                                              True, attrs)
@@ -539,7 +504,7 @@ class FaceEngine:
 
     def _analyse(self, photo: Photo, opts: DetectOptions, what: str, need_quality: bool,
                  need_liveness: bool, attributes: Sequence[str] = ()
-                 ) -> Tuple[List[_Face], FoundFaces]:
+                 ) -> Tuple[List[MeasuredFace], FoundFaces]:
         """Detect, then measure quality, liveness and the ``attributes`` (gender, emotion) for
         every face when asked (one core call each, batched over the faces)."""
         infos, found = self._detect(photo, opts, what)
@@ -554,7 +519,7 @@ class FaceEngine:
             scores = [float(v) for v in self._heads.live_scores(img, boxes)]
         for name in attributes:
             predicted[name] = self._heads.predict_attribute(name, img, boxes)
-        return [_Face(info, i, qualities[i], scores[i],
+        return [MeasuredFace(info, i, qualities[i], scores[i],
                       gender=predicted["gender"][i] if "gender" in predicted else None,
                       emotion=predicted["emotion"][i] if "emotion" in predicted else None)
                 for i, info in enumerate(infos)], found
@@ -578,40 +543,14 @@ class FaceEngine:
         """The liveness thresholds when a liveness control is on (checked before any work)."""
         return self.liveness_thresholds() if liveness_control != "NONE" else {}
 
-    def _raise_failure(self, face: _Face, quality_control: str, liveness_control: str,
-                       thresholds: Mapping[str, float], label: Optional[str]) -> None:
-        err = _failure(face, quality_control, liveness_control, thresholds)
-        if err is not None:
-            raise (err.with_context(label) if label else err)
-
-    def _passing(self, faces: List[_Face], quality_control: str, liveness_control: str,
-                 thresholds: Mapping[str, float], label: Optional[str]) -> List[_Face]:
-        """The faces passing the controls; when none does, the first face's error."""
-        if quality_control == "NONE" and liveness_control == "NONE":
-            return faces
-        kept: List[_Face] = []
-        first: Optional[FaceEdgeError] = None
-        for face in faces:
-            err = _failure(face, quality_control, liveness_control, thresholds)
-            if err is None:
-                kept.append(face)
-            elif first is None:
-                first = err
-        if not kept:
-            assert first is not None
-            if len(faces) > 1:
-                first = first.with_context(f"none of the {len(faces)} faces passed; the first")
-            raise (first.with_context(label) if label else first)
-        return kept
-
     def _detect_embed(self, photo: Photo, opts: DetectOptions, what: str,
                       quality_control: str = "NONE", liveness_control: str = "NONE",
-                      label: Optional[str] = None) -> Tuple[List[_Face], np.ndarray]:
+                      label: Optional[str] = None) -> Tuple[List[MeasuredFace], np.ndarray]:
         """Detect, drop the faces failing the controls, embed the rest in one batch."""
         thresholds = self._control_thresholds(liveness_control)
         faces, found = self._analyse(photo, opts, what, quality_control != "NONE",
                                      liveness_control != "NONE")
-        faces = self._passing(faces, quality_control, liveness_control, thresholds, label)
+        faces = passing(faces, quality_control, liveness_control, thresholds, label)
         embeddings = embed_crops(self._engine,
                                  aligned_crops(self._core, found, [f.index for f in faces]))
         for face, row in zip(faces, embeddings):
@@ -629,10 +568,10 @@ class FaceEngine:
         gives its one cached face. For the library: controls are parsed levels."""
         if is_face_token(image, image_type):
             token = str(image).strip().lower()
-            face = self._token_face(token, quality_control != "NONE", liveness_control != "NONE")
-            self._raise_failure(face, quality_control, liveness_control,
+            face = self._token_faces.face(token, quality_control != "NONE", liveness_control != "NONE")
+            raise_failure(face, quality_control, liveness_control,
                                 self._control_thresholds(liveness_control), None)
-            return [face.info], self._token_embedding(token)[None, :].copy()
+            return [face.info], self._token_faces.embedding(token)[None, :].copy()
         photo = open_photo(image, image_type)
         faces, embeddings = self._detect_embed(photo, DetectOptions(max_face_num=max_face_num),
                                                what, quality_control, liveness_control)
@@ -644,11 +583,11 @@ class FaceEngine:
         try:
             if is_face_token(image, image_type):
                 token = str(image).strip().lower()
-                face = self._token_face(token, quality_control != "NONE",
+                face = self._token_faces.face(token, quality_control != "NONE",
                                         liveness_control != "NONE")
-                self._raise_failure(face, quality_control, liveness_control,
+                raise_failure(face, quality_control, liveness_control,
                                     self._control_thresholds(liveness_control), None)
-                return token, self._token_embedding(token)
+                return token, self._token_faces.embedding(token)
             photo = open_photo(image, image_type)
         except FaceEdgeError as exc:  # say which of the two images is at fault
             raise exc.with_context(what) from None
@@ -656,95 +595,16 @@ class FaceEngine:
                                                quality_control, liveness_control, label=what)
         return faces[0].info.face_token, embeddings[0]
 
-    def _token_face(self, token: str, need_quality: bool, need_liveness: bool,
-                    what: Optional[str] = None) -> _Face:
-        """A cached face with its stored figures; a figure asked for but never measured for
-        this token is 229014 (it needs the original image)."""
-        token = token.strip().lower()
-        try:
-            entry = self._token_entry(token)
-        except FaceEdgeError as exc:
-            raise (exc.with_context(what) if what else exc) from None
-        lacking = [name for name, need, have in (("quality", need_quality, entry.quality),
-                                                 ("liveness", need_liveness, entry.liveness))
-                   if need and have is None]
-        if lacking:
-            names = " and ".join(lacking)
-            msg = (f"face_token {token} carries no {names} figures: they are measured on the "
-                   f"original image, so detect it with face_field={','.join(lacking)!r} (or the "
-                   "control) before using the token, or pass the image itself")
-            raise error(229014, f"{what}: {msg}" if what else msg)
-        return _Face(entry.face, -1, entry.quality, entry.liveness)
-
-    @staticmethod
-    def _verify_items(images: Any) -> List[Tuple[Any, Optional[str]]]:
-        """faceverify's images as (image, image_type) pairs."""
-        single = (str, bytes, bytearray, memoryview, os.PathLike, np.ndarray, Mapping,
-                  LimitedImage, Photo)
-        seq = [images] if isinstance(images, single) else None
-        if seq is None:
-            try:
-                seq = list(images)
-            except TypeError:
-                raise error(229014, "images must be a list of images (array, path, bytes, "
-                                    f"base64 or face token), got {type(images).__name__}") from None
-        items: List[Tuple[Any, Optional[str]]] = []
-        for k, item in enumerate(seq):
-            if isinstance(item, Mapping):
-                extra = set(item) - {"image", "image_type"}
-                if "image" not in item or extra:
-                    raise error(229014, f"images[{k}] as a dict takes the keys 'image' and "
-                                        f"'image_type'; got {sorted(item)}")
-                items.append((item["image"], item.get("image_type")))
-            else:
-                items.append((item, None))
-        return items
-
-    def _token_entry(self, token: str):
-        entry = self._tokens.get(token.strip().lower())
-        if entry is None:
-            raise error(222209, f"face_token {token.strip()} is unknown to this engine (tokens are "
-                                "kept in memory by the engine that produced them, at most "
-                                f"{self._tokens.maxsize})")
-        return entry
-
-    def _token_embedding(self, token: str) -> np.ndarray:
-        token = token.strip().lower()
-        entry = self._token_entry(token)
-        if entry.embedding is not None:
-            return entry.embedding
-        crop = entry.crop
-        if crop is None:
-            raise error(222209, f"face_token {token} has expired: it came from detect and its "
-                                "face crop was dropped from the cache; detect the image again")
-        row = np.asarray(self._engine.embed(crop, ARCFACE_TEMPLATE_112[None]),
-                         dtype=np.float32)[0].copy()
-        row.setflags(write=False)
-        self._tokens.set_embedding(token, self._embedder.id, row)
-        return row
+    def _embed_aligned(self, crop: np.ndarray) -> np.ndarray:
+        """The embedding of one 112x112 aligned crop."""
+        return np.asarray(self._engine.embed(crop, ARCFACE_TEMPLATE_112[None]),
+                          dtype=np.float32)[0].copy()
 
     def __repr__(self) -> str:
         return (f"FaceEngine(detector={self._detector.id!r}, embedder={self._embedder.id!r}, "
                 f"providers={self._providers_requested!r})")
 
 
-def _failure(face: _Face, quality_control: str, liveness_control: str,
-             thresholds: Mapping[str, float]) -> Optional[FaceEdgeError]:
-    """The first control ``face`` fails, or None (:func:`faceedge.quality.control_failure`)."""
-    return control_failure(face.quality, face.info.angle, face.liveness, quality_control,
-                           liveness_control, thresholds)
-
-
 def _attribute_fields(face_field: Sequence[str]) -> Tuple[str, ...]:
     """The face_field names computed by an attribute model (gender, emotion), in request order."""
     return tuple(f for f in face_field if f in ATTRIBUTE_MODELS)
-
-
-def _no_token_attributes(attributes: Sequence[str], token: str, what: Optional[str] = None
-                         ) -> None:
-    """229014 when attributes are asked for on a face token (they need the original image)."""
-    if attributes:
-        names = ",".join(attributes)
-        msg = (f"face_token {token.strip().lower()} carries no {names} figures: they are measured "
-               f"on the original image, so pass the image itself with face_field={names!r}")
-        raise error(229014, f"{what}: {msg}" if what else msg)

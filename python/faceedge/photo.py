@@ -16,14 +16,19 @@ Which reductions to ask for is :mod:`faceedge.decode_plan`'s business.
 """
 from __future__ import annotations
 
-from typing import Dict, NamedTuple, Optional, Union
+import os
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
+from .errors import error
 from .images import (JPEG_REDUCTIONS, Encoded, ImageLike, ImageLimits, LimitedImage,
                      decode_encoded, read_source)
 
-__all__ = ["Photo", "Scaled", "open_photo", "REDUCTIONS"]
+__all__ = ["Photo", "Scaled", "open_photo", "faceverify_images", "REDUCTIONS",
+           "FACEVERIFY_IMAGE_COUNTS"]
+
+FACEVERIFY_IMAGE_COUNTS = (1, 3, 8)  # Baidu's faceverify takes 1, 3 or 8 images of one person
 
 REDUCTIONS = JPEG_REDUCTIONS  # 1, 2, 4, 8: what libjpeg can scale by
 
@@ -105,3 +110,31 @@ def open_photo(image: Union[ImageLike, LimitedImage, Photo], image_type: Optiona
     if isinstance(image, Photo):
         return image
     return Photo(read_source(image, image_type, limits))
+
+
+def faceverify_images(images: Any) -> List[Tuple[Any, Optional[str]]]:
+    """faceverify's images as (image, image_type) pairs: one image alone, or a list of 1, 3 or
+    8 images or Baidu's ``{"image": ..., "image_type": ...}`` items (222208 for another count,
+    229014 for a malformed item)."""
+    single = (str, bytes, bytearray, memoryview, os.PathLike, np.ndarray, Mapping,
+              LimitedImage, Photo)
+    seq = [images] if isinstance(images, single) else None
+    if seq is None:
+        try:
+            seq = list(images)
+        except TypeError:
+            raise error(229014, "images must be a list of images (array, path, bytes, "
+                                f"base64 or face token), got {type(images).__name__}") from None
+    items: List[Tuple[Any, Optional[str]]] = []
+    for k, item in enumerate(seq):
+        if isinstance(item, Mapping):
+            extra = set(item) - {"image", "image_type"}
+            if "image" not in item or extra:
+                raise error(229014, f"images[{k}] as a dict takes the keys 'image' and "
+                                    f"'image_type'; got {sorted(item)}")
+            items.append((item["image"], item.get("image_type")))
+        else:
+            items.append((item, None))
+    if len(items) not in FACEVERIFY_IMAGE_COUNTS:
+        raise error(222208, f"faceverify takes 1, 3 or 8 images of one person, got {len(items)}")
+    return items

@@ -29,14 +29,15 @@ else 223120 liveness check fail.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict, Mapping, Optional
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import FaceEdgeError, error
-from .results import Angle, FaceQuality
+from .results import Angle, FaceAttribute, FaceInfo, FaceQuality
 
 __all__ = ["QualityThresholds", "QUALITY_LEVELS", "LIVENESS_LEVELS", "THRESHOLD_KEYS",
-           "quality_failure", "liveness_failure", "liveness_threshold", "control_failure"]
+           "quality_failure", "liveness_failure", "liveness_threshold", "control_failure",
+           "MeasuredFace", "control_pair", "raise_failure", "passing"]
 
 
 @dataclass(frozen=True)
@@ -129,3 +130,70 @@ def control_failure(quality: Optional[FaceQuality], angle: Angle, live_score: Op
         assert live_score is not None
         return liveness_failure(live_score, thresholds, liveness_control)
     return None
+
+
+# ---- applied to a call's faces ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasuredFace:
+    """A detected face with the figures measured for it."""
+
+    info: FaceInfo                         # without quality / liveness: what the token cache keeps
+    index: int                             # row in the detector's arrays (-1: from a face token)
+    quality: Optional[FaceQuality] = None
+    liveness: Optional[float] = None
+    gender: Optional[FaceAttribute] = None
+    emotion: Optional[FaceAttribute] = None
+
+    def shown(self, face_field: Sequence[str]) -> FaceInfo:
+        """The FaceInfo to return: the requested ``quality`` / ``liveness`` / ``gender`` /
+        ``emotion`` filled in."""
+        return replace(self.info,
+                       quality=self.quality if "quality" in face_field else None,
+                       liveness=self.liveness if "liveness" in face_field else None,
+                       gender=self.gender if "gender" in face_field else None,
+                       emotion=self.emotion if "emotion" in face_field else None)
+
+    def failure(self, quality_control: str, liveness_control: str,
+                thresholds: Mapping[str, float]) -> Optional[FaceEdgeError]:
+        """The first control this face fails, or None (:func:`control_failure`)."""
+        return control_failure(self.quality, self.info.angle, self.liveness, quality_control,
+                               liveness_control, thresholds)
+
+
+def control_pair(value: Union[str, Sequence[str]], parse: Callable[[object], str]
+                 ) -> Tuple[str, str]:
+    """A control level for both images, or one per image from a pair."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return parse(value[0]), parse(value[1])
+    level = parse(value)
+    return level, level
+
+
+def raise_failure(face: MeasuredFace, quality_control: str, liveness_control: str,
+                  thresholds: Mapping[str, float], label: Optional[str]) -> None:
+    """Raise the first control ``face`` fails (its message prefixed with ``label``)."""
+    err = face.failure(quality_control, liveness_control, thresholds)
+    if err is not None:
+        raise (err.with_context(label) if label else err)
+
+
+def passing(faces: List[MeasuredFace], quality_control: str, liveness_control: str,
+            thresholds: Mapping[str, float], label: Optional[str]) -> List[MeasuredFace]:
+    """The faces passing the controls; when none does, the first face's error."""
+    if quality_control == "NONE" and liveness_control == "NONE":
+        return faces
+    kept: List[MeasuredFace] = []
+    first: Optional[FaceEdgeError] = None
+    for face in faces:
+        err = face.failure(quality_control, liveness_control, thresholds)
+        if err is None:
+            kept.append(face)
+        elif first is None:
+            first = err
+    if not kept:
+        assert first is not None
+        if len(faces) > 1:
+            first = first.with_context(f"none of the {len(faces)} faces passed; the first")
+        raise (first.with_context(label) if label else first)
+    return kept

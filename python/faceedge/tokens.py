@@ -18,13 +18,16 @@ import struct
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from .errors import FaceEdgeError, error
+from .quality import MeasuredFace
 from .results import FaceInfo, FaceQuality
 
-__all__ = ["image_digest", "make_face_token", "TokenEntry", "FaceTokenCache"]
+__all__ = ["image_digest", "make_face_token", "TokenEntry", "FaceTokenCache", "TokenFaces",
+           "no_token_attributes"]
 
 
 def image_digest(image: np.ndarray) -> bytes:
@@ -139,3 +142,68 @@ class FaceTokenCache:
             entry = self._entries.get(old)
             if entry is not None:
                 entry.crop = None
+
+
+class TokenFaces:
+    """An engine's face tokens as its calls use them: the face with the figures measured for
+    it, and its embedding (computed from the kept crop on first use)."""
+
+    def __init__(self, cache: FaceTokenCache, embed_crop: Callable[[np.ndarray], np.ndarray],
+                 embedder_id: str) -> None:
+        self._cache = cache
+        self._embed_crop = embed_crop
+        self._embedder_id = embedder_id
+
+    def entry(self, token: str) -> TokenEntry:
+        entry = self._cache.get(token.strip().lower())
+        if entry is None:
+            raise error(222209, f"face_token {token.strip()} is unknown to this engine (tokens are "
+                                "kept in memory by the engine that produced them, at most "
+                                f"{self._cache.maxsize})")
+        return entry
+
+    def face(self, token: str, need_quality: bool, need_liveness: bool,
+             what: Optional[str] = None) -> MeasuredFace:
+        """A cached face with its stored figures; a figure asked for but never measured for
+        this token is 229014 (it needs the original image)."""
+        token = token.strip().lower()
+        try:
+            entry = self.entry(token)
+        except FaceEdgeError as exc:
+            raise (exc.with_context(what) if what else exc) from None
+        lacking = [name for name, need, have in (("quality", need_quality, entry.quality),
+                                                 ("liveness", need_liveness, entry.liveness))
+                   if need and have is None]
+        if lacking:
+            names = " and ".join(lacking)
+            msg = (f"face_token {token} carries no {names} figures: they are measured on the "
+                   f"original image, so detect it with face_field={','.join(lacking)!r} (or the "
+                   "control) before using the token, or pass the image itself")
+            raise error(229014, f"{what}: {msg}" if what else msg)
+        return MeasuredFace(entry.face, -1, entry.quality, entry.liveness)
+
+    def embedding(self, token: str) -> np.ndarray:
+        """The token's embedding (read-only); 222209 when its crop has expired unembedded."""
+        token = token.strip().lower()
+        entry = self.entry(token)
+        if entry.embedding is not None:
+            return entry.embedding
+        crop = entry.crop
+        if crop is None:
+            raise error(222209, f"face_token {token} has expired: it came from detect and its "
+                                "face crop was dropped from the cache; detect the image again")
+        row = self._embed_crop(crop)
+        row.setflags(write=False)
+        self._cache.set_embedding(token, self._embedder_id, row)
+        return row
+
+
+def no_token_attributes(attributes: Sequence[str], token: str, what: Optional[str] = None
+                        ) -> None:
+    """229014 when attributes (gender, emotion) are asked for on a face token: they are
+    measured on the original image."""
+    if attributes:
+        names = ",".join(attributes)
+        msg = (f"face_token {token.strip().lower()} carries no {names} figures: they are measured "
+               f"on the original image, so pass the image itself with face_field={names!r}")
+        raise error(229014, f"{what}: {msg}" if what else msg)
