@@ -166,7 +166,15 @@ def test_connections_that_never_start_tls_are_bounded_and_cut(engine, certs, tmp
             for s in silent + [third]:
                 s.close()
             assert gate.totals["refused (per-client limit)"] == 1
-            # and a client that does the handshake is served afterwards
+            # clients that do the handshake are served afterwards, every one of them (the
+            # ClientHello must reach the TLS layer, not the HTTP protocol, however fast it comes)
+            trusting = ssl.create_default_context(cafile=str(certs[0]))
+            for _ in range(20):
+                with trusting.wrap_socket(socket.create_connection(("127.0.0.1", running.port),
+                                                                   timeout=10),
+                                          server_hostname="localhost") as conn:
+                    conn.sendall(b"GET /oauth/2.0/token HTTP/1.1\r\nHost: x\r\n\r\n")
+                    assert conn.recv(1024).startswith(b"HTTP/1.1 ")
             assert requests.get(running.url.replace("127.0.0.1", "localhost") +
                                 "/oauth/2.0/token", verify=str(certs[0]), timeout=10,
                                 params={"grant_type": "client_credentials",

@@ -21,10 +21,13 @@ def _config(app: Any, log_level: str, gate: ConnectionGate, tls: Optional[ssl.SS
     # The h11 protocol with the gate applied: header timeout and connection bounds
     # (faceedge.server.connections); uvicorn alone has neither. The backlog is the gate's: it
     # also caps how many sockets asyncio accepts in one batch. TLS is the gate's too, not
-    # uvicorn's: see guarded_h11_protocol.
+    # uvicorn's (see guarded_h11_protocol); it relies on asyncio's own loop, where a transport
+    # paused in connection_made reads nothing until resumed: under uvloop (which "auto" would
+    # pick when installed) the ClientHello reached the HTTP protocol instead, and handshakes
+    # stalled (tried with uvloop 0.23.0).
     return uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False,
                           timeout_keep_alive=5, http=guarded_h11_protocol(gate, tls),
-                          backlog=gate.backlog)
+                          backlog=gate.backlog, loop="asyncio")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
