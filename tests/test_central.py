@@ -435,3 +435,39 @@ def test_central_search_on_pgvector_answers_as_the_in_memory_gallery(central, en
     pg_desk.delete_user("staff", "obama2")
     assert who(pg_desk, testdata_dir, "obama") is None
     pg_desk.close()
+
+
+@pytest.mark.parametrize("mode", [None, "exact"])
+def test_a_desk_sees_what_other_desks_enrol_and_delete(central, engine, testdata_dir, mode):
+    """Two enrolment desks on one central library: what one enrols (a new group, a user) the
+    other's search finds within the bound, and what one deletes the other stops finding;
+    the desk's own writes do not make it reload."""
+    from faceedge.central import open_central
+
+    desk_a = open_central(central, engine, search=mode, follow_poll=0.2)
+    desk_b = open_central(central, engine, search=mode, follow_poll=0.2)
+    try:
+        desk_a.group_add("staff")
+        desk_a.add_user(str(testdata_dir / PHOTOS["obama"]), "staff", "obama")
+        wait_for(lambda: _found_by(desk_b, testdata_dir, "obama"), "desk B finds obama")
+        reloads = desk_b._store.desk_reloads
+        desk_b.add_user(str(testdata_dir / PHOTOS["biden"]), "staff", "biden")
+        assert who(desk_b, testdata_dir, "biden") == "biden"
+        wait_for(lambda: who(desk_a, testdata_dir, "biden") == "biden", "desk A finds biden")
+        time.sleep(0.6)  # three polls: desk B's own write must not make it reload
+        assert desk_b._store.desk_reloads == reloads
+        desk_a.delete_user("staff", "obama")
+        wait_for(lambda: not _found_by(desk_b, testdata_dir, "obama"),
+                 "desk B stops finding obama")
+        assert who(desk_b, testdata_dir, "biden") == "biden"
+    finally:
+        desk_a.close()
+        desk_b.close()
+
+
+def _found_by(lib, testdata_dir, probe):
+    try:
+        return who(lib, testdata_dir, probe) == probe
+    except FaceEdgeError as exc:  # the group is not known there yet
+        assert exc.error_code == 223100
+        return False

@@ -20,27 +20,24 @@ searching what it has and retries the server with a growing pause (up to 5 s).
 """
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
-from ..errors import FaceEdgeError, error
+from ..errors import error
 from ..library.library import REPLICA_KEY, FaceLibrary
 from ..progress import Progress
-from .pg import connect, redact
+from .listen import on_each_change
+from .pg import redact
 from .store import CHANNEL, CentralStore, Change
 
 __all__ = ["Replica", "POSITION_KEY", "DEFAULT_POLL"]
 
-log = logging.getLogger("faceedge.central")
-
 POSITION_KEY = "central_seq"
 DEFAULT_POLL = 1.0
 DEFAULT_BATCH = 2000
-MAX_BACKOFF = 5.0
 
 
 class Replica:
@@ -115,32 +112,12 @@ class Replica:
         """Apply changes as they are committed until ``stop`` is set: woken by NOTIFY, and at
         least every ``poll`` seconds. Connection failures are logged and retried; the library
         keeps serving searches throughout."""
-        pause = poll
-        while not stop.is_set():
-            try:
-                listener = connect(self.url, autocommit=True)
-                try:
-                    listener.execute(f"LISTEN {CHANNEL}")
-                    pause = poll
-                    while not stop.is_set():
-                        applied = self.sync(progress=False)
-                        if on_sync is not None:
-                            on_sync(applied)
-                        for _ in listener.notifies(timeout=poll, stop_after=1):
-                            pass
-                finally:
-                    listener.close()
-            except FaceEdgeError as exc:
-                if exc.error_code != 229025:
-                    raise
-                log.warning("faceedge: %s; retrying in %.1f s", exc.detail or exc, pause)
-            except Exception as exc:  # psycopg's OperationalError from the listener
-                if type(exc).__module__.split(".")[0] != "psycopg":
-                    raise
-                log.warning("faceedge: lost %s (%s); retrying in %.1f s", self.name,
-                            str(exc).strip(), pause)
-            stop.wait(pause)
-            pause = min(MAX_BACKOFF, pause * 2)
+        def step() -> None:
+            applied = self.sync(progress=False)
+            if on_sync is not None:
+                on_sync(applied)
+
+        on_each_change(self.url, self.name, stop, poll, step, CHANNEL)
 
     def start(self, poll: float = DEFAULT_POLL) -> "FollowThread":
         """:meth:`follow` on a background thread (a gate script's one line)."""

@@ -47,6 +47,7 @@ class LoggingTxn(Txn):
         super().__init__(conn, embedder, dim)
         self.seq = seq
         self.first_seq = seq + 1
+        self.updates_memory = True  # False: rows the library's in-memory side is not told of
         self._vectors = vectors  # also keep fe_vectors (pgvector search at the centre)
 
     def _index(self, face_id: int, user_key: int, vector: np.ndarray) -> None:
@@ -153,6 +154,11 @@ class CentralStore(Store):
         self.dim = int(dim)
         self._lock = threading.RLock()
         self._conn: Any = None
+        # The change-log position the library's in-memory side reflects: set by load(), moved
+        # by this store's own commits while no other writer came between (desk.py).
+        self.known_through = 0
+        self.desk_reloads = 0  # how often a DeskFollower reloaded (tests read it)
+        self.on_close: List[Any] = []  # callables run by close() (a DeskFollower's stop)
         with self._lock:
             conn = self._connection()
             with conn.transaction():
@@ -191,19 +197,24 @@ class CentralStore(Store):
         return self._conn is False
 
     def close(self) -> None:
+        for stop in self.on_close:
+            stop()
         with self._lock:
             if self._conn:
                 self._conn.close()
             self._conn = False
 
     @contextmanager
-    def _transaction(self, lock_counter: bool) -> Iterator[Tuple[Any, int]]:
+    def _transaction(self, lock_counter: bool, repeatable: bool = False
+                     ) -> Iterator[Tuple[Any, int]]:
         import psycopg
 
         with self._lock:
             conn = self._connection()
             try:
                 with conn.transaction():
+                    if repeatable:  # every statement of it sees one snapshot
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                     seq = 0
                     if lock_counter:
                         seq = conn.execute("SELECT seq FROM fe_counter WHERE id = 1 "
@@ -226,6 +237,10 @@ class CentralStore(Store):
             if tx.seq != seq:
                 conn.execute("UPDATE fe_counter SET seq = %s WHERE id = 1", (tx.seq,))
                 conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(tx.seq)))
+        # Committed. The library applies its own change in memory next; if nobody else wrote
+        # since the in-memory side was current, it is current up to this change too.
+        if tx.seq != seq and seq == self.known_through and tx.updates_memory:
+            self.known_through = tx.seq
 
     @contextmanager
     def read(self) -> Iterator[Txn]:  # type: ignore[override]
@@ -237,8 +252,16 @@ class CentralStore(Store):
         return PgVectorGallery(self, self.search) if self.search else None
 
     def load(self) -> Snapshot:
-        """As :meth:`Store.load`; with pgvector search, without the vectors (they stay in the
-        database: the point of that mode)."""
+        """As :meth:`Store.load`, from one snapshot of the database, and the change-log position
+        it reflects (:attr:`known_through`); with pgvector search, without the vectors (they
+        stay in the database: the point of that mode)."""
+        with self._transaction(lock_counter=False, repeatable=True) as (conn, _):
+            head = int(conn.execute("SELECT seq FROM fe_counter WHERE id = 1").fetchone()[0])
+            snapshot = self._load_rows()  # its reads nest in this transaction
+        self.known_through = head
+        return snapshot
+
+    def _load_rows(self) -> Snapshot:
         if not self.search:
             return super().load()
         with self.read() as tx:
@@ -264,6 +287,7 @@ class CentralStore(Store):
         gates then receive like any change."""
         import uuid
 
+        tx.updates_memory = False  # type: ignore[attr-defined]
         raw = tx._c.raw
         group_id = tx._group_id(gk)  # type: ignore[attr-defined]
         ids = [str(u) for u in user_ids]
@@ -320,13 +344,23 @@ class CentralStore(Store):
 
 
 def open_central(url: str, engine: Any, storage: Optional[str] = None,
-                 search: Optional[str] = None) -> Any:
+                 search: Optional[str] = None, follow_poll: Optional[float] = 1.0) -> Any:
     """A :class:`~faceedge.FaceLibrary` whose store is the central library at ``url``: the
     enrolment desk's library (every Baidu library call, one PostgreSQL transaction each).
     ``search``: None keeps the desk's gallery in memory; ``"exact"`` or ``"hnsw"`` searches
-    in PostgreSQL with pgvector instead (:mod:`.pgvector_search`)."""
+    in PostgreSQL with pgvector instead (:mod:`.pgvector_search`). ``follow_poll``: the desk
+    follows other desks' writes (:mod:`.desk`), woken by NOTIFY and at least this often
+    (seconds); None: it does not (one desk only)."""
     from ..library import FaceLibrary
+    from .desk import DeskFollower
 
-    return FaceLibrary(redact(url), engine, storage=storage,
-                       store=CentralStore(url, engine.embedder_id, engine.embedding_dim,
-                                          search=search))
+    if follow_poll is not None and not (isinstance(follow_poll, (int, float))
+                                        and follow_poll > 0):
+        raise error(229014, f"follow_poll must be a number of seconds > 0 or None, got "
+                            f"{follow_poll!r}")
+    library = FaceLibrary(redact(url), engine, storage=storage,
+                          store=CentralStore(url, engine.embedder_id, engine.embedding_dim,
+                                             search=search))
+    if follow_poll is not None:
+        DeskFollower(library, follow_poll).start()
+    return library
