@@ -38,10 +38,14 @@ def on_each_change(url: str, name: str, stop: threading.Event, poll: float,
         except FaceEdgeError as exc:
             if exc.error_code != 229025:
                 raise
+            if stop.is_set():  # the library closed meanwhile: nothing to report
+                return
             log.warning("faceedge: %s; retrying in %.1f s", exc.detail or exc, pause)
         except Exception as exc:  # psycopg's OperationalError from the listener
             if type(exc).__module__.split(".")[0] != "psycopg":
                 raise
+            if stop.is_set():
+                return
             log.warning("faceedge: lost %s (%s); retrying in %.1f s", name, str(exc).strip(),
                         pause)
         stop.wait(pause)
