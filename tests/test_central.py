@@ -471,3 +471,79 @@ def _found_by(lib, testdata_dir, probe):
     except FaceEdgeError as exc:  # the group is not known there yet
         assert exc.error_code == 223100
         return False
+
+
+def test_compacting_the_log_keeps_every_gate_right_whatever_its_position(
+        central, engine, testdata_dir, tmp_path):
+    """`faceedge central compact` drops the change-log rows whose effect a later row undoes
+    (everything of a deleted group, user or face before its delete; superseded user_info).
+    Gates that stopped at any point before it, one at the head and a new one all end equal to
+    the centre, a deleted user matches nowhere, and a new gate's first sync replays fewer rows."""
+    import json
+
+    from faceedge.central import Replica, open_central
+
+    photo = {name: str(testdata_dir / p) for name, p in PHOTOS.items()}
+    probe = {name: str(testdata_dir / p) for name, p in PROBES.items()}
+    desk = open_central(central, engine, follow_poll=None)
+    gates = {}
+
+    def gate_synced_now(name):
+        lib = FaceLibrary(tmp_path / f"{name}.db", engine)
+        Replica(lib, central).sync(progress=False)
+        gates[name] = lib
+
+    try:
+        desk.group_add("staff")
+        for name in ("obama", "biden", "alex", "lin"):
+            desk.add_user(photo[name], "staff", name, user_info=f"{name} v1")
+        gate_synced_now("early")
+        desk.update_user(probe["biden"], "staff", "biden", user_info="biden v2")
+        desk.update_user(photo["alex"], "staff", "alex", user_info="alex v2")
+        desk.update_user(probe["alex"], "staff", "alex", user_info="alex v3")
+        desk.group_add("visitors")
+        desk.user_copy("alex", "staff", "visitors")
+        desk.add_user(probe["obama"], "staff", "obama")  # a second face for obama
+        gate_synced_now("middle")
+        desk.delete_user("staff", "obama")
+        desk.group_add("temp")
+        desk.add_user(photo["biden"], "temp", "biden")
+        desk.group_delete("temp")
+        desk.group_add("temp")  # the same name again: a new group
+        desk.add_user(photo["lin"], "temp", "lin", user_info="lin in temp")
+        lin_faces = desk.face_getlist("lin", "staff").face_list
+        desk.add_user(str(testdata_dir / "faces/eileen_collins_astronaut.png"), "staff", "lin")
+        desk.face_delete("lin", "staff", lin_faces[0].face_token)
+        gate_synced_now("head")
+        head = desk._store.head()
+
+        done = subprocess.run([sys.executable, "-m", "faceedge", "central", "compact",
+                               "--central", central, "--json"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert report["head"] == head and report["rows_after"] < report["rows_before"]
+        assert desk._store.integrity_check() == "ok"
+        assert desk._store.head() == head  # positions keep their meaning
+
+        desk.add_user(photo["obama"], "visitors", "obama")  # after the compaction
+        desk.delete_user("staff", "biden")
+        gate_synced_now("new")
+        for name in ("early", "middle", "head"):
+            Replica(gates[name], central).sync(progress=False)
+        for name, lib in gates.items():
+            assert state(lib) == state(desk), name
+            assert who(lib, testdata_dir, "obama") is None, name  # deleted from staff
+            assert who(lib, testdata_dir, "biden") is None, name
+            assert lib.get_user("alex", "staff").user_list[0].user_info == "alex v3", name
+        new_rows = gates["new"]._store.setting("central_seq")
+        assert int(new_rows) == desk._store.head()
+        assert report["rows_after"] + 4 < head  # a new gate reads fewer rows than the history
+        again = subprocess.run([sys.executable, "-m", "faceedge", "central", "compact",
+                                "--central", central, "--json"],
+                               capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and desk._store.integrity_check() == "ok"
+    finally:
+        for lib in gates.values():
+            lib.close()
+        desk.close()

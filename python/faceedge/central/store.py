@@ -272,12 +272,18 @@ class CentralStore(Store):
                         np.empty(0, np.int32), np.empty((0, self.dim), np.float32))
 
     def integrity_check(self) -> str:
-        with self.read() as tx:
-            c = tx._c
-            head = c.execute("SELECT seq FROM fe_counter WHERE id = 1").fetchone()[0]
-            logged = c.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM fe_changes").fetchone()
-        if tuple(logged) != (head, head):
-            return f"change log holds {logged[0]} rows up to {logged[1]}, counter at {head}"
+        """"ok" when the change log balances against its counter: as many rows as changes,
+        less those a compaction dropped (meta ``log_pruned``, compact.py), the last one kept."""
+        with self._transaction(lock_counter=False, repeatable=True) as (conn, _):
+            c = PgConnection(conn)
+            head = int(c.execute("SELECT seq FROM fe_counter WHERE id = 1").fetchone()[0])
+            rows, last = c.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) "
+                                   "FROM fe_changes").fetchone()
+            pruned = c.execute("SELECT value FROM meta WHERE key = 'log_pruned'").fetchone()
+        pruned = int(pruned[0]) if pruned else 0
+        if (int(rows) + pruned, int(last)) != (head, head):
+            return (f"change log holds {rows} rows up to {last} ({pruned} dropped by "
+                    f"compaction), counter at {head}")
         return "ok"
 
     def _bulk_rows(self, tx: Txn, gk: int, user_ids: Any, vecs: np.ndarray, tokens: Any,

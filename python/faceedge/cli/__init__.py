@@ -27,12 +27,14 @@ import sys
 from typing import Optional, Sequence
 
 from ..errors import FaceEdgeError
-from . import bench, calibrate, enroll, info, library, models, photos, serve, sync, watch
+from . import (bench, calibrate, central, enroll, info, library, models, photos, serve, sync,
+               watch)
 from .common import exit_code
 
 __all__ = ["main", "build_parser", "exit_code"]
 
-COMMAND_GROUPS = (photos, enroll, library, serve, sync, watch, bench, models, calibrate, info)
+COMMAND_GROUPS = (photos, enroll, library, serve, sync, central, watch, bench, models, calibrate,
+                  info)
 
 
 def build_parser() -> argparse.ArgumentParser:
