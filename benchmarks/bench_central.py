@@ -34,6 +34,9 @@ def main() -> None:
     ap.add_argument("--per-group", type=int, default=10_000)
     ap.add_argument("--latency-trials", type=int, default=20)
     ap.add_argument("--central", help="an existing (empty) database; default: a throwaway one")
+    ap.add_argument("--no-compact", action="store_true",
+                    help="skip the compaction figures (half the groups deleted, then a new "
+                         "gate's first sync before and after `faceedge central compact`)")
     ap.add_argument("--no-search", action="store_true",
                     help="skip the central pgvector search (its HNSW build takes minutes at 1M)")
     args = ap.parse_args()
@@ -133,6 +136,7 @@ def main() -> None:
                 top.append(hit[0].user_id if hit else None)
             searched[mode] = (opened, statistics.median(times), top)
             desk.close()
+        compaction = None if args.no_compact else _compaction(url, engine, args)
         recall = float(np.mean([a == b for a, b in zip(searched["exact"][2],
                                                         searched["hnsw"][2])])) if searched else 0
 
@@ -161,12 +165,50 @@ def main() -> None:
             print(f"| central 1:N search, pgvector {mode}, {len(groups)} groups of "
                   f"{args.per_group:,} (median of {len(queries)}{extra}) | "
                   f"{1e3 * median:.1f} ms |")
+        if compaction is not None:
+            deleted, replay_s, rows_before, report, compact_s, compacted_s = compaction
+            print(f"| {deleted} groups deleted at a desk: a new gate's first sync replays "
+                  f"{rows_before:,} rows | {replay_s:.1f} s |")
+            print(f"| `faceedge central compact` (drops {rows_before - report['rows_after']:,} "
+                  f"rows, embeddings {report['embedding_bytes_before'] / 2**20:.0f} -> "
+                  f"{report['embedding_bytes_after'] / 2**20:.0f} MB) | {compact_s:.1f} s |")
+            print(f"| then a new gate's first sync ({report['rows_after']:,} rows) | "
+                  f"{compacted_s:.1f} s |")
         if searched:
             print(f"| HNSW recall@1 against exact ({len(queries)} near-duplicate queries) | "
                   f"{recall:.3f} |")
     finally:
         if cluster is not None:
             cluster.remove()
+
+
+def _compaction(url: str, engine, args):
+    """Half of the groups deleted at a desk; a new gate's first sync before and after the log
+    is compacted."""
+    from faceedge import FaceLibrary
+    from faceedge.central import Replica, open_central
+    from faceedge.central.compact import compact_log
+
+    groups = -(-args.faces // args.per_group)
+    desk = open_central(url, engine, follow_poll=None)
+    deleted = groups // 2
+    for g in range(deleted):
+        desk.group_delete(f"g{g}")
+    desk.close()
+    timings = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(2):
+            if k == 1:
+                t0 = time.perf_counter()
+                report = compact_log(url)
+                compact_s = time.perf_counter() - t0
+            gate = FaceLibrary(Path(tmp) / f"new{k}.db", engine)
+            t0 = time.perf_counter()
+            Replica(gate, url).sync(progress=False)
+            timings.append(time.perf_counter() - t0)
+            gate.close()
+    return (f"{deleted} of {groups}", timings[0], report["rows_before"], report, compact_s,
+            timings[1])
 
 
 def _top_hit_is(desk, uid: str, vec: np.ndarray) -> bool:
