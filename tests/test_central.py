@@ -550,3 +550,52 @@ def test_compacting_the_log_keeps_every_gate_right_whatever_its_position(
         for lib in gates.values():
             lib.close()
         desk.close()
+
+
+def test_compaction_while_desks_write_and_a_gate_follows(central, engine, testdata_dir,
+                                                         tmp_path):
+    """Compactions running while a desk enrols, deletes and re-creates, and a gate follows:
+    the gate ends equal to the centre and the log still balances."""
+    from faceedge.central import Replica, open_central
+    from faceedge.central.compact import compact_log
+
+    desk = open_central(central, engine, follow_poll=None)
+    desk.group_add("staff")
+    gate = FaceLibrary(tmp_path / "gate.db", engine)
+    replica = Replica(gate, central)
+    follower = replica.start(poll=0.1)
+    stop = threading.Event()
+    compactions = []
+
+    def compact_often():
+        while not stop.is_set():
+            compactions.append(compact_log(central)["rows_after"])
+            time.sleep(0.05)
+
+    compactor = threading.Thread(target=compact_often)
+    compactor.start()
+    try:
+        for round_ in range(6):
+            for name in ("obama", "biden", "alex"):
+                desk.add_user(str(testdata_dir / PHOTOS[name]), "staff", name,
+                              user_info=f"round {round_}")
+            desk.group_add("temp")
+            desk.add_user(str(testdata_dir / PHOTOS["lin"]), "temp", "lin")
+            desk.delete_user("staff", "biden")
+            desk.group_delete("temp")
+            if round_ < 5:
+                desk.delete_user("staff", "alex")
+                desk.delete_user("staff", "obama")
+        stop.set()
+        compactor.join()
+        head = desk._store.head()
+        wait_for(lambda: replica.position() == head, "the gate catches up")
+        assert state(gate) == state(desk)
+        assert who(gate, testdata_dir, "biden") is None
+        assert who(gate, testdata_dir, "alex") == "alex"
+        assert desk._store.integrity_check() == "ok" and len(compactions) > 3
+    finally:
+        stop.set()
+        follower.stop()
+        gate.close()
+        desk.close()
