@@ -57,8 +57,29 @@ def enable_pgvector(conn: Any, dim: int, mode: str) -> None:
     for face_id, user_key, group_key, blob in missing:
         add_vector(conn, face_id, user_key, group_key, np.frombuffer(bytes(blob), "<f4"))
     if mode == "hnsw":
-        conn.execute("CREATE INDEX IF NOT EXISTS fe_vectors_hnsw ON fe_vectors "
-                     "USING hnsw (vec vector_ip_ops)")
+        exists = conn.execute("SELECT to_regclass('fe_vectors_hnsw')").fetchone()[0]
+        if exists is None:
+            _build_settings(conn, dim)
+            conn.execute("CREATE INDEX IF NOT EXISTS fe_vectors_hnsw ON fe_vectors "
+                         "USING hnsw (vec vector_ip_ops)")
+
+
+# pgvector builds an HNSW index fast only while the graph fits in maintenance_work_mem (default
+# 64 MB: about 90k faces at d = 128); past it, it goes on on disk, many times slower. About
+# d * 4 + 400 bytes a face (the vector, its neighbour lists at m = 16, overhead), capped so a
+# build never asks the server for more than this.
+_BUILD_MEMORY_CAP_MB = 4096
+
+
+def _build_settings(conn: Any, dim: int) -> None:
+    """maintenance_work_mem for the graph, for this transaction only (SET LOCAL); the server
+    keeps its own say on parallel workers."""
+    rows = int(conn.execute("SELECT COUNT(*) FROM fe_vectors").fetchone()[0])
+    need_mb = int(rows * (dim * 4 + 400) * 1.25 / 2**20) + 64
+    current_kb = int(conn.execute("SELECT setting::bigint FROM pg_settings "
+                                  "WHERE name = 'maintenance_work_mem'").fetchone()[0])
+    if need_mb * 1024 > current_kb:
+        conn.execute(f"SET LOCAL maintenance_work_mem = '{min(need_mb, _BUILD_MEMORY_CAP_MB)}MB'")
 
 
 def add_vector(conn: Any, face_id: int, user_key: int, group_key: int,
