@@ -599,3 +599,26 @@ def test_compaction_while_desks_write_and_a_gate_follows(central, engine, testda
         follower.stop()
         gate.close()
         desk.close()
+
+
+def test_a_desk_deleting_what_another_desk_just_enrolled_stays_consistent(
+        central, engine, testdata_dir, caplog):
+    """Desk B has not yet heard of desk A's enrolment (it does not follow here) and deletes
+    that user: the call succeeds, B's side reloads quietly (no error logged), and B neither
+    finds the user nor misses the others."""
+    from faceedge.central import open_central
+
+    desk_a = open_central(central, engine, follow_poll=None)
+    desk_b = open_central(central, engine, follow_poll=None)
+    try:
+        desk_a.group_add("staff")
+        desk_a.add_user(str(testdata_dir / PHOTOS["obama"]), "staff", "obama")
+        desk_a.add_user(str(testdata_dir / PHOTOS["biden"]), "staff", "biden")
+        desk_b.delete_user("staff", "obama")
+        assert who(desk_b, testdata_dir, "obama") is None
+        assert who(desk_b, testdata_dir, "biden") == "biden"
+        assert not [r for r in caplog.records if r.levelname == "ERROR"]
+        assert desk_b._store.known_through == desk_b._store.head()
+    finally:
+        desk_a.close()
+        desk_b.close()

@@ -157,6 +157,7 @@ class CentralStore(Store):
         # The change-log position the library's in-memory side reflects: set by load(), moved
         # by this store's own commits while no other writer came between (desk.py).
         self.known_through = 0
+        self.reload_after_commit = False
         self.desk_reloads = 0  # how often a DeskFollower reloaded (tests read it)
         self.on_close: List[Any] = []  # callables run by close() (a DeskFollower's stop)
         with self._lock:
@@ -238,9 +239,15 @@ class CentralStore(Store):
                 conn.execute("UPDATE fe_counter SET seq = %s WHERE id = 1", (tx.seq,))
                 conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(tx.seq)))
         # Committed. The library applies its own change in memory next; if nobody else wrote
-        # since the in-memory side was current, it is current up to this change too.
-        if tx.seq != seq and seq == self.known_through and tx.updates_memory:
-            self.known_through = tx.seq
+        # since the in-memory side was current, it is current up to this change too. If someone
+        # did, the change may undo what that side never saw (a user another desk added): the
+        # library reloads instead (FaceLibrary._commit reads `reload_after_commit`).
+        self.reload_after_commit = False
+        if tx.seq != seq and tx.updates_memory:
+            if seq == self.known_through:
+                self.known_through = tx.seq
+            else:
+                self.reload_after_commit = True
 
     @contextmanager
     def read(self) -> Iterator[Txn]:  # type: ignore[override]

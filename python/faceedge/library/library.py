@@ -267,7 +267,10 @@ class FaceLibrary:
             with self._store.write() as tx:
                 result = body(tx, change)
             try:
-                self._apply(change)
+                if getattr(self._store, "reload_after_commit", False):  # a shared store
+                    self._rebuild()  # others wrote first: the change may touch what we missed
+                else:
+                    self._apply(change)
             except Exception:  # should not happen: the store is the truth, rebuild from it
                 log.exception("updating the in-memory gallery failed after a commit; rebuilding")
                 try:
