@@ -622,3 +622,12 @@ def test_a_desk_deleting_what_another_desk_just_enrolled_stays_consistent(
     finally:
         desk_a.close()
         desk_b.close()
+
+
+def test_hnsw_ef_search_is_checked(central, engine):
+    from faceedge.central import open_central
+
+    for bad in (0, 1001, True, 2.5):
+        with pytest.raises(FaceEdgeError) as info:
+            open_central(central, engine, search="hnsw", ef_search=bad)
+        assert info.value.error_code == 229014 and "ef_search" in str(info.value)

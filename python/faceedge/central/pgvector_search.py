@@ -25,7 +25,8 @@ import numpy as np
 
 from ..errors import error
 
-__all__ = ["PgVectorGallery", "SEARCH_MODES", "enable_pgvector"]
+__all__ = ["PgVectorGallery", "SEARCH_MODES", "enable_pgvector", "parse_ef_search",
+           "DEFAULT_EF_SEARCH"]
 
 SEARCH_MODES = ("exact", "hnsw")
 DEFAULT_EF_SEARCH = 200
@@ -37,6 +38,14 @@ def vector_text(vector: np.ndarray) -> str:
 
 
 _literal = vector_text
+
+
+def parse_ef_search(value: object) -> int:
+    """HNSW's ``ef_search``: candidates a query visits, 1..1000 (pgvector's range); more is
+    slower and finds the exact best more often (229014 otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise error(229014, f"ef_search must be an int in 1..1000, got {value!r}")
+    return value
 
 
 def enable_pgvector(conn: Any, dim: int, mode: str) -> None:
@@ -97,7 +106,7 @@ class PgVectorGallery:
         if mode not in SEARCH_MODES:
             raise error(229014, f"central search must be one of {', '.join(SEARCH_MODES)}, "
                                 f"got {mode!r}")
-        self.store, self.mode, self.ef_search = store, mode, int(ef_search)
+        self.store, self.mode, self.ef_search = store, mode, parse_ef_search(ef_search)
         self.storage = "pgvector-" + mode
         self.simd_level = "pgvector-" + mode  # where the scoring runs, for library.info()
 

@@ -25,7 +25,8 @@ import numpy as np
 from ..errors import FaceEdgeError, error
 from ..library.store import Snapshot, Store, Txn, _embedding_space
 from .pg import SCHEMA, PgConnection, connect, redact
-from .pgvector_search import (SEARCH_MODES, PgVectorGallery, add_vector, enable_pgvector,
+from .pgvector_search import (DEFAULT_EF_SEARCH, SEARCH_MODES, PgVectorGallery, add_vector,
+                              enable_pgvector, parse_ef_search,
                               vector_text as _vector_text)
 
 __all__ = ["CentralStore", "open_central", "Change", "CHANNEL"]
@@ -143,11 +144,13 @@ class CentralStore(Store):
     :func:`open_central`) gives the Baidu library calls and codes unchanged, each call one
     PostgreSQL transaction with its change-log rows. Unreachable server: 229025."""
 
-    def __init__(self, url: str, embedder: str, dim: int, search: Optional[str] = None) -> None:
+    def __init__(self, url: str, embedder: str, dim: int, search: Optional[str] = None,
+                 ef_search: int = DEFAULT_EF_SEARCH) -> None:
         if search is not None and search not in SEARCH_MODES:
             raise error(229014, f"central search must be one of {', '.join(SEARCH_MODES)}, "
                                 f"got {search!r}")
         self.search = search  # None: the desk's gallery in memory; else pgvector at the centre
+        self.ef_search = parse_ef_search(ef_search)
         self.url = url
         self.path = redact(url)  # type: ignore[assignment]
         self.embedder = embedder
@@ -256,7 +259,7 @@ class CentralStore(Store):
 
     def make_gallery(self) -> Optional[PgVectorGallery]:
         """The library's gallery when searches run in PostgreSQL (None: the usual one)."""
-        return PgVectorGallery(self, self.search) if self.search else None
+        return PgVectorGallery(self, self.search, self.ef_search) if self.search else None
 
     def load(self) -> Snapshot:
         """As :meth:`Store.load`, from one snapshot of the database, and the change-log position
@@ -357,13 +360,15 @@ class CentralStore(Store):
 
 
 def open_central(url: str, engine: Any, storage: Optional[str] = None,
-                 search: Optional[str] = None, follow_poll: Optional[float] = 1.0) -> Any:
+                 search: Optional[str] = None, follow_poll: Optional[float] = 1.0,
+                 ef_search: int = DEFAULT_EF_SEARCH) -> Any:
     """A :class:`~faceedge.FaceLibrary` whose store is the central library at ``url``: the
     enrolment desk's library (every Baidu library call, one PostgreSQL transaction each).
     ``search``: None keeps the desk's gallery in memory; ``"exact"`` or ``"hnsw"`` searches
     in PostgreSQL with pgvector instead (:mod:`.pgvector_search`). ``follow_poll``: the desk
     follows other desks' writes (:mod:`.desk`), woken by NOTIFY and at least this often
-    (seconds); None: it does not (one desk only)."""
+    (seconds); None: it does not (one desk only). ``ef_search``: HNSW candidates per query
+    (1..1000; recall against latency, README "Central library")."""
     from ..library import FaceLibrary
     from .desk import DeskFollower
 
@@ -373,7 +378,7 @@ def open_central(url: str, engine: Any, storage: Optional[str] = None,
                             f"{follow_poll!r}")
     library = FaceLibrary(redact(url), engine, storage=storage,
                           store=CentralStore(url, engine.embedder_id, engine.embedding_dim,
-                                             search=search))
+                                             search=search, ef_search=ef_search))
     if follow_poll is not None:
         DeskFollower(library, follow_poll).start()
     return library

@@ -122,7 +122,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.central:
         from ..central import open_central
 
-        where = {"library": open_central(args.central, engine, search=args.central_search)}
+        where = {"library": open_central(args.central, engine, search=args.central_search,
+                                         ef_search=args.central_ef_search)}
     else:
         where = {"library_path": args.library}
     service = BaiduFaceService(engine, **where, allow_url=args.allow_url or False,
@@ -211,6 +212,9 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--central-search", choices=("exact", "hnsw"), default=None,
                    help="with --central: search in PostgreSQL with pgvector (exact scan, or its "
                         "HNSW index) instead of holding every vector in this process's memory")
+    p.add_argument("--central-ef-search", type=int, default=200, metavar="N",
+                   help="with --central-search hnsw: candidates each query visits (1..1000; "
+                        "more finds the exact best more often, slower; default %(default)s)")
     p.add_argument("--tls-cert", metavar="FILE",
                    help="serve HTTPS with this certificate (PEM; with --tls-key). Unmodified "
                         "Java/Go/PHP/C# SDKs need it: they call https://aip.baidubce.com "
