@@ -101,12 +101,6 @@ class Replica:
                 _apply_one(tx, ch, change)
             tx.set_meta(REPLICA_KEY, self.name)
             tx.set_meta(POSITION_KEY, str(changes[-1][0]))
-            # A face added and deleted within this batch never reaches the gallery (which
-            # removes before it adds): drop it from both lists.
-            gone = set(ch.faces_removed) & {face[0] for face in ch.faces_added}
-            if gone:
-                ch.faces_added[:] = [f for f in ch.faces_added if f[0] not in gone]
-                ch.faces_removed[:] = [i for i in ch.faces_removed if i not in gone]
 
         self.library._commit(body, replicating=True)
         self.library.replica_of = self.name

@@ -283,6 +283,13 @@ class FaceLibrary:
 
     def _apply(self, ch: _Change) -> None:
         cat, gallery = self._catalog, self._gallery
+        # A face added and removed by the same transaction (a replica's batch) never reaches
+        # the gallery, which removes before it adds.
+        gone = (set(ch.faces_removed) & {face[0] for face in ch.faces_added}
+                if ch.faces_removed and ch.faces_added else None)
+        if gone:
+            ch.faces_added = [f for f in ch.faces_added if f[0] not in gone]
+            ch.faces_removed = [i for i in ch.faces_removed if i not in gone]
         for key, gid in ch.groups_added:
             cat.add_group(key, gid)
         for key, gk, uid, info in ch.users_set:

@@ -245,7 +245,8 @@ def guarded_h11_protocol(gate: ConnectionGate, tls: Optional[ssl.SSLContext] = N
                 return
             self._early: list = []  # bytes the TLS layer hands over before start_tls returns
             transport.pause_reading()  # start_tls resumes it with its own protocol in place
-            self.loop.create_task(self._start_tls(transport))
+            self._tls_task = self.loop.create_task(self._start_tls(transport))  # kept: the
+            # loop holds tasks only weakly
 
         async def _start_tls(self, raw: Any) -> None:
             try:
